@@ -1,0 +1,322 @@
+using CacheGen.Internal;
+
+namespace CacheGen;
+
+public sealed partial class CacheClient
+{
+    /// <inheritdoc/>
+    public ValueTask<T> GetOrSetAsync<TState, T>(
+        CachedMethod method,
+        string key,
+        string[]? tags,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<T>> factory,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(factory);
+        if (!IsEnabled(method.Namespace))
+        {
+            return factory(state, cancellationToken);
+        }
+
+        return GetOrSetSharedAsync(method, GetFullKey(method.Namespace, key), tags, state, factory, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public T GetOrSet<TState, T>(CachedMethod method, string key, string[]? tags, TState state, Func<TState, T> factory)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(factory);
+        if (!IsEnabled(method.Namespace))
+        {
+            return factory(state);
+        }
+
+        // the documented sync path: a bounded blocking read, the factory on the caller's thread, a background write
+        string fullKey = GetFullKey(method.Namespace, key);
+        var lookup = WaitBounded(LookupAsync<T>(method, fullKey, tags, CancellationToken.None).AsTask());
+        if (lookup.Hit)
+        {
+            return lookup.Value!;
+        }
+
+        T value = factory(state);
+        if (lookup.CanWrite)
+        {
+            _ = WriteBackAsync(method, fullKey, tags, lookup, value);
+        }
+
+        return value;
+    }
+
+    private async ValueTask<T> GetOrSetSharedAsync<TState, T>(
+        CachedMethod method,
+        string fullKey,
+        string[]? tags,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<T>> factory,
+        CancellationToken cancellationToken)
+    {
+        Flight<T> flight;
+        while (true)
+        {
+            if (_flights.TryGetValue(fullKey, out object? existing))
+            {
+                if (existing is not Flight<T> joined)
+                {
+                    // another return type under the same key (an analyzer error in user code): do not share
+                    return await ComputeAsync(method, fullKey, tags, state, factory, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (joined.TryJoin())
+                {
+                    flight = joined;
+                    break;
+                }
+
+                _flights.TryRemove(new KeyValuePair<string, object>(fullKey, existing));
+                continue;
+            }
+
+            var created = new Flight<T>();
+            if (_flights.TryAdd(fullKey, created))
+            {
+                flight = created;
+                _ = RunFlightAsync(flight, method, fullKey, tags, state, factory);
+                break;
+            }
+        }
+
+        try
+        {
+            return await flight.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            flight.Leave();
+            throw;
+        }
+    }
+
+    private async Task RunFlightAsync<TState, T>(
+        Flight<T> flight,
+        CachedMethod method,
+        string fullKey,
+        string[]? tags,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<T>> factory)
+    {
+        try
+        {
+            T value = await ComputeAsync(method, fullKey, tags, state, factory, flight.Token).ConfigureAwait(false);
+
+            // leave the table first, so a caller arriving now reads the store instead of a finished flight
+            _flights.TryRemove(new KeyValuePair<string, object>(fullKey, flight));
+            flight.Complete(value);
+        }
+        catch (Exception e)
+        {
+            _flights.TryRemove(new KeyValuePair<string, object>(fullKey, flight));
+            flight.Fail(e);
+        }
+    }
+
+    private async ValueTask<T> ComputeAsync<TState, T>(
+        CachedMethod method,
+        string fullKey,
+        string[]? tags,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<T>> factory,
+        CancellationToken cancellationToken)
+    {
+        var lookup = await LookupAsync<T>(method, fullKey, tags, cancellationToken).ConfigureAwait(false);
+        if (lookup.Hit)
+        {
+            return lookup.Value!;
+        }
+
+        T value = await factory(state, cancellationToken).ConfigureAwait(false);
+        if (lookup.CanWrite)
+        {
+            await WriteBackAsync(method, fullKey, tags, lookup, value).ConfigureAwait(false);
+        }
+
+        return value;
+    }
+
+    /// <summary>Reads the entry and the stamps it must match. Never throws for a store fault.</summary>
+    private async ValueTask<Lookup<T>> LookupAsync<T>(CachedMethod method, string fullKey, string[]? tags, CancellationToken cancellationToken)
+    {
+        string ns = method.Namespace;
+        if (_pending.Affects(ns, fullKey, tags))
+        {
+            // an invalidation of this entry has not reached the store yet: what the store holds may be stale
+            Miss(ns, fullKey);
+            return default;
+        }
+
+        var stampKeys = new string[1 + (tags?.Length ?? 0)];
+        stampKeys[0] = NamespaceStampKey(ns);
+        for (int i = 1; i < stampKeys.Length; i++)
+        {
+            stampKeys[i] = TagStampKey(tags![i - 1]);
+        }
+
+        long startedAt = _time.GetTimestamp();
+        var (ok, read) = await ExecuteStoreAsync(
+            "read",
+            ns,
+            (fullKey, stampKeys),
+            static (store, s, ct) => store.ReadAsync(s.fullKey, s.stampKeys, ct),
+            cancellationToken).ConfigureAwait(false);
+        if (!ok)
+        {
+            Interlocked.Increment(ref _misses);
+            _metrics.Request("error", ns);
+            return default;
+        }
+
+        ReadOnlyMemory<byte> header = default;
+        if (read.Value is { } bytes)
+        {
+            header = bytes.AsMemory(0, Math.Min(bytes.Length, Envelope.HeaderLength));
+            if (TryDecode(method, fullKey, tags, bytes, read.Stamps, out T? value))
+            {
+                Interlocked.Increment(ref _hits);
+                _metrics.Request("hit", ns);
+                Log.Hit(_logger, fullKey);
+                return new Lookup<T>(true, value, false, header, read.Stamps, startedAt);
+            }
+        }
+
+        Miss(ns, fullKey);
+        return new Lookup<T>(false, default, !_options.ReadOnly, header, read.Stamps, startedAt);
+    }
+
+    private void Miss(string ns, string fullKey)
+    {
+        Interlocked.Increment(ref _misses);
+        _metrics.Request("miss", ns);
+        Log.Miss(_logger, fullKey);
+    }
+
+    private bool TryDecode<T>(CachedMethod method, string fullKey, string[]? tags, byte[] bytes, string?[] stamps, out T? value)
+    {
+        value = default;
+        if (!Envelope.TryRead(bytes, fullKey, out var entry, out string reason))
+        {
+            if (reason != "tombstone")
+            {
+                Corrupt(method.Namespace, fullKey, reason);
+            }
+
+            return false;
+        }
+
+        // an invalidation since the write, or a changed type: a plain miss
+        if (entry.Fingerprint != method.SchemaFingerprint || entry.NamespaceStamp != stamps[0] || entry.Tags.Length != (tags?.Length ?? 0))
+        {
+            return false;
+        }
+
+        for (int i = 0; i < entry.Tags.Length; i++)
+        {
+            if (entry.Tags[i].Tag != tags![i] || entry.Tags[i].Stamp != stamps[i + 1])
+            {
+                return false;
+            }
+        }
+
+        try
+        {
+            value = _serializer.Deserialize<T>(entry.Payload.Span);
+            return true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Corrupt(method.Namespace, fullKey, "payload does not deserialize: " + e.GetType().Name);
+            return false;
+        }
+    }
+
+    private void Corrupt(string ns, string fullKey, string reason)
+    {
+        Interlocked.Increment(ref _errors);
+        _metrics.Error("deserialization", "read", ns);
+        if (_corruptLogged.TryAdd(ns, 0))
+        {
+            Log.CorruptEntry(_logger, ns, reason);
+        }
+
+        Log.CorruptEntryKey(_logger, fullKey, reason);
+    }
+
+    private async Task WriteBackAsync<T>(CachedMethod method, string fullKey, string[]? tags, Lookup<T> lookup, T value)
+    {
+        string ns = method.Namespace;
+        if (_time.GetElapsedTime(lookup.StartedAt) > TimeSpan.FromSeconds(_options.TombstoneTtlSeconds / 2.0))
+        {
+            // a tombstone written during this long computation may have expired: the conditional write could not see it
+            Log.WriteRejected(_logger, fullKey);
+            return;
+        }
+
+        byte[] payload;
+        try
+        {
+            payload = _serializer.Serialize(value);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Interlocked.Increment(ref _errors);
+            _metrics.Error("serialization", "write", ns);
+            Log.SerializationFailed(_logger, ns, e);
+            return;
+        }
+
+        if (payload.Length > _options.MaxPayloadBytes)
+        {
+            _metrics.Error("oversize", "write", ns);
+            Log.Oversize(_logger, ns, payload.Length, _options.MaxPayloadBytes);
+            return;
+        }
+
+        string?[] stamps = lookup.Stamps!;
+        byte[] envelope = Envelope.Write(fullKey, method.SchemaFingerprint, _time.GetUtcNow().ToUnixTimeMilliseconds(), stamps[0], tags, stamps[1..], payload);
+        TimeSpan ttl = EntryTtl(method);
+        var (ok, written) = await ExecuteStoreAsync(
+            "write",
+            ns,
+            (fullKey, lookup.Header, envelope, ttl),
+            static (store, s, ct) => store.WriteIfUnchangedAsync(s.fullKey, s.Header, s.envelope, s.ttl, ct),
+            CancellationToken.None).ConfigureAwait(false);
+        if (ok && written)
+        {
+            Log.Set(_logger, fullKey, (long)ttl.TotalMilliseconds);
+        }
+        else if (ok)
+        {
+            _metrics.Error("write_rejected", "write", ns);
+            Log.WriteRejected(_logger, fullKey);
+        }
+    }
+
+    private T WaitBounded<T>(Task<T> task)
+        where T : struct
+    {
+        // the operation timeout bounds the task; the hard bound covers a starved thread pool that cannot run the timer
+        if (task.Wait(TimeSpan.FromMilliseconds(_options.OperationTimeoutMs + 1000)))
+        {
+            return task.Result;
+        }
+
+        Interlocked.Increment(ref _errors);
+        return default;
+    }
+
+    /// <summary>The result of reading one entry.</summary>
+    private readonly record struct Lookup<T>(bool Hit, T? Value, bool CanWrite, ReadOnlyMemory<byte> Header, string?[]? Stamps, long StartedAt);
+}

@@ -1,0 +1,115 @@
+using CacheGen.Internal;
+
+namespace CacheGen;
+
+public sealed partial class CacheClient
+{
+    /// <inheritdoc/>
+    public ValueTask InvalidateKeyAsync(string @namespace, string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(@namespace);
+        ArgumentNullException.ThrowIfNull(key);
+        return InvalidateAsync(new Invalidation(InvalidationKind.Key, @namespace, GetFullKey(@namespace, key)), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask InvalidateNamespaceAsync(string @namespace, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(@namespace);
+        return InvalidateAsync(new Invalidation(InvalidationKind.Namespace, @namespace, @namespace), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask InvalidateTagAsync(string tag, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tag);
+        return InvalidateAsync(new Invalidation(InvalidationKind.Tag, string.Empty, tag), cancellationToken);
+    }
+
+    private async ValueTask InvalidateAsync(Invalidation invalidation, CancellationToken cancellationToken)
+    {
+        if (_disabledReason is not null)
+        {
+            return;
+        }
+
+        if (!await ApplyAsync(invalidation, cancellationToken).ConfigureAwait(false))
+        {
+            if (_pending.TryAdd(invalidation))
+            {
+                Log.InvalidationQueued(_logger, invalidation.Kind == InvalidationKind.Tag ? "tag" : invalidation.Namespace, _pending.Count);
+            }
+            else
+            {
+                Log.InvalidationDropped(_logger, invalidation.Kind == InvalidationKind.Tag ? "tag" : invalidation.Namespace, _options.MaxPendingInvalidations);
+            }
+        }
+    }
+
+    private async ValueTask<bool> ApplyAsync(Invalidation invalidation, CancellationToken cancellationToken)
+    {
+        string scope = invalidation.Kind == InvalidationKind.Tag ? "tag" : invalidation.Namespace;
+        var (ok, _) = await ExecuteStoreAsync(
+            "invalidate",
+            scope,
+            (client: this, invalidation),
+            static async (store, s, ct) =>
+            {
+                var inv = s.invalidation;
+                var stampTtl = TimeSpan.FromSeconds(CacheGenDefaults.MaxTtlSeconds);
+                switch (inv.Kind)
+                {
+                    case InvalidationKind.Key:
+                        await store.RemoveAsync(inv.Target, Envelope.NewTombstone(), TimeSpan.FromSeconds(s.client._options.TombstoneTtlSeconds), ct).ConfigureAwait(false);
+                        break;
+                    case InvalidationKind.Namespace:
+                        await store.SetStampAsync(s.client.NamespaceStampKey(inv.Target), NewStamp(), stampTtl, ct).ConfigureAwait(false);
+                        break;
+                    default:
+                        await store.SetStampAsync(s.client.TagStampKey(inv.Target), NewStamp(), stampTtl, ct).ConfigureAwait(false);
+                        break;
+                }
+
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
+        return ok;
+    }
+
+    private void ReplayPending()
+    {
+        if (_pending.Count == 0 || Interlocked.Exchange(ref _replaying, 1) == 1)
+        {
+            return;
+        }
+
+        _ = ReplayPendingAsync();
+    }
+
+    private async Task ReplayPendingAsync()
+    {
+        try
+        {
+            int replayed = 0;
+            foreach (var invalidation in _pending.Snapshot())
+            {
+                if (!await ApplyAsync(invalidation, CancellationToken.None).ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                _pending.Remove(invalidation);
+                replayed++;
+            }
+
+            if (replayed > 0)
+            {
+                Log.InvalidationsReplayed(_logger, replayed);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _replaying, 0);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Security.Cryptography;
+using CacheGen.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Polly;
+
+namespace CacheGen;
+
+/// <summary>
+/// The <see cref="ICacheClient"/>: keys, single-flight, conditional write-back, timeout and circuit breaker,
+/// metrics and logs, over an <see cref="ICacheStore"/>.
+/// </summary>
+public sealed partial class CacheClient : ICacheClient, IDisposable
+{
+    private readonly ICacheStore _store;
+    private readonly ICacheSerializer _serializer;
+    private readonly CacheGenOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly CircuitBreaker _breaker;
+    private readonly CacheMetrics _metrics;
+    private readonly ResiliencePipeline _timeout;
+    private readonly ConcurrentDictionary<string, object> _flights = new(StringComparer.Ordinal);
+    private readonly PendingInvalidations _pending;
+    private readonly ConcurrentDictionary<string, byte> _corruptLogged = new(StringComparer.Ordinal);
+    private readonly ITimer _replayTimer;
+    private readonly string _prefix;
+    private readonly string? _disabledReason;
+    private long _hits;
+    private long _misses;
+    private long _errors;
+    private int _errorLogged;
+    private int _replaying;
+
+    /// <summary>Creates a client. <c>AddCacheGen</c> does this for you.</summary>
+    public CacheClient(
+        ICacheStore store,
+        ICacheSerializer serializer,
+        IOptions<CacheGenOptions> options,
+        ILogger<CacheClient>? logger = null,
+        TimeProvider? timeProvider = null,
+        IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(serializer);
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _serializer = serializer;
+        _options = options.Value;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+        _breaker = new CircuitBreaker(_options.BreakerFailureThreshold, TimeSpan.FromSeconds(_options.BreakDurationSeconds), _time);
+        _pending = new PendingInvalidations(_options.MaxPendingInvalidations);
+        _metrics = new CacheMetrics(meterFactory, () => _pending.Count);
+        _timeout = new ResiliencePipelineBuilder { TimeProvider = _time }
+            .AddTimeout(TimeSpan.FromMilliseconds(_options.OperationTimeoutMs))
+            .Build();
+        _prefix = string.IsNullOrEmpty(_options.Version) ? _options.KeyPrefix : _options.KeyPrefix + ":" + _options.Version;
+        _disabledReason = (store as Stores.UnavailableCacheStore)?.Reason;
+        _replayTimer = _time.CreateTimer(static s => ((CacheClient)s!).ReplayPending(), this, TimeSpan.FromMilliseconds(CacheGenDefaults.ReplayIntervalMs), TimeSpan.FromMilliseconds(CacheGenDefaults.ReplayIntervalMs));
+        Log.StoreSelected(_logger, store.Name, _prefix);
+    }
+
+    /// <summary>Gets the state of the circuit breaker.</summary>
+    public CircuitState CircuitState => _breaker.State;
+
+    /// <summary>Gets why the cache is off for good (an invalid Redis configuration), or <see langword="null"/>.</summary>
+    public string? DisabledReason => _disabledReason;
+
+    /// <summary>Gets the full Redis key of <paramref name="key"/> in <paramref name="namespace"/>: <c>{prefix}:{namespace}:{key}</c>.</summary>
+    public string GetFullKey(string @namespace, string key) => _prefix + ":" + @namespace + ":" + key;
+
+    /// <inheritdoc/>
+    public CacheStatistics GetStatistics() => new(
+        Interlocked.Read(ref _hits),
+        Interlocked.Read(ref _misses),
+        Interlocked.Read(ref _errors),
+        _breaker.State,
+        _pending.Count,
+        _store.Name);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _replayTimer.Dispose();
+        _metrics.Dispose();
+    }
+
+    private bool IsEnabled(string @namespace) =>
+        _options.Enabled && _disabledReason is null
+        && (!_options.Namespaces.TryGetValue(@namespace, out var ns) || ns.Enabled);
+
+    private string NamespaceStampKey(string @namespace) => _prefix + ":%ns:" + @namespace;
+
+    private string TagStampKey(string tag) => _prefix + ":%tag:" + tag;
+
+    private static string NewStamp()
+    {
+        Span<byte> bytes = stackalloc byte[12];
+        RandomNumberGenerator.Fill(bytes);
+        return Convert.ToHexStringLower(bytes);
+    }
+
+    private TimeSpan EntryTtl(CachedMethod method)
+    {
+        int seconds = _options.Namespaces.TryGetValue(method.Namespace, out var ns) && ns.TtlSeconds is int s ? s : (int)method.Ttl.TotalSeconds;
+        seconds = Math.Clamp(seconds, 1, CacheGenDefaults.MaxTtlSeconds - 24 * 3600);
+        double factor = _options.TtlJitter > 0 ? 1 + (Random.Shared.NextDouble() * _options.TtlJitter) : 1;
+        return TimeSpan.FromSeconds(seconds * factor);
+    }
+}

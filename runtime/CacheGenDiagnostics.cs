@@ -1,0 +1,38 @@
+namespace CacheGen;
+
+/// <summary>Names of CacheGen's telemetry, for dashboards and <c>MeterListener</c>s.</summary>
+public static class CacheGenDiagnostics
+{
+    /// <summary>The <see cref="System.Diagnostics.Metrics.Meter"/> name.</summary>
+    public const string MeterName = "CacheGen";
+
+    /// <summary>Counter of cache reads, tagged with <see cref="ResultTag"/> and <see cref="NamespaceTag"/>.</summary>
+    public const string RequestsInstrument = "cachegen.cache.requests";
+
+    /// <summary>Counter of store errors, tagged with <see cref="ErrorTypeTag"/>, <see cref="OperationTag"/> and <see cref="NamespaceTag"/>.</summary>
+    public const string ErrorsInstrument = "cachegen.cache.errors";
+
+    /// <summary>Histogram of store operation durations in seconds, tagged with <see cref="OperationTag"/>.</summary>
+    public const string DurationInstrument = "cachegen.cache.operation.duration";
+
+    /// <summary>Counter of circuit breaker transitions, tagged with <see cref="StateTag"/>.</summary>
+    public const string BreakerTransitionsInstrument = "cachegen.circuit_breaker.transitions";
+
+    /// <summary>Gauge of failed invalidations waiting for replay.</summary>
+    public const string PendingInvalidationsInstrument = "cachegen.cache.invalidations.pending";
+
+    /// <summary>Tag holding <c>hit</c>, <c>miss</c> or <c>error</c>.</summary>
+    public const string ResultTag = "cachegen.cache.request.result";
+
+    /// <summary>Tag holding the cache namespace (never the key).</summary>
+    public const string NamespaceTag = "cachegen.cache.namespace";
+
+    /// <summary>Tag holding the operation: <c>read</c>, <c>write</c> or <c>invalidate</c>.</summary>
+    public const string OperationTag = "cachegen.cache.operation";
+
+    /// <summary>Tag holding the error kind: <c>timeout</c>, <c>connection</c>, <c>server_error</c>, <c>circuit_open</c>, <c>deserialization</c>, <c>serialization</c>, <c>oversize</c>, <c>write_rejected</c>.</summary>
+    public const string ErrorTypeTag = "error.type";
+
+    /// <summary>Tag holding the breaker's new state: <c>open</c>, <c>half_open</c>, <c>closed</c>.</summary>
+    public const string StateTag = "cachegen.circuit_breaker.state";
+}

@@ -1,0 +1,70 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CacheGen;
+
+/// <summary>
+/// Options of CacheGen, bound from the <c>CacheGen</c> configuration section (environment: <c>CacheGen__Redis</c>, …).
+/// </summary>
+public sealed class CacheGenOptions
+{
+    /// <summary>Gets or sets whether caching is on. When off, every call runs the implementation. <value>Default: <see langword="true"/>.</value></summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets the Redis connection: a StackExchange.Redis connection string (<c>localhost:6379,password=…</c>)
+    /// or a URL (<c>redis://:password@host:6379/2</c>, <c>rediss://</c> for TLS).
+    /// <value>Default: <see langword="null"/>: the in-memory store is used.</value>
+    /// </summary>
+    public string? Redis { get; set; }
+
+    /// <summary>Gets or sets the first segment of every key. <value>Default: <c>cache</c>.</value></summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9_.-]+$", ErrorMessage = "KeyPrefix may hold only letters, digits, '_', '.' and '-'.")]
+    public string KeyPrefix { get; set; } = CacheGenDefaults.KeyPrefix;
+
+    /// <summary>Gets or sets a global version written after the prefix; change it to retire every entry at once. <value>Default: <see langword="null"/>.</value></summary>
+    [RegularExpression("^[A-Za-z0-9_.-]+$", ErrorMessage = "Version may hold only letters, digits, '_', '.' and '-'.")]
+    public string? Version { get; set; }
+
+    /// <summary>Gets or sets the timeout of one store operation, in milliseconds; past it the call reads as a miss. <value>Default: 250.</value></summary>
+    [Range(1, 60_000)]
+    public int OperationTimeoutMs { get; set; } = CacheGenDefaults.OperationTimeoutMs;
+
+    /// <summary>Gets or sets the Redis connect timeout in milliseconds, unless the connection string sets <c>connectTimeout</c>. <value>Default: 1000.</value></summary>
+    [Range(1, 60_000)]
+    public int ConnectTimeoutMs { get; set; } = CacheGenDefaults.ConnectTimeoutMs;
+
+    /// <summary>Gets or sets how many consecutive store failures open the circuit. <value>Default: 5.</value></summary>
+    [Range(1, 1000)]
+    public int BreakerFailureThreshold { get; set; } = CacheGenDefaults.BreakerFailureThreshold;
+
+    /// <summary>Gets or sets how long the circuit stays open before one probe is let through, in seconds. <value>Default: 30.</value></summary>
+    [Range(1, 3600)]
+    public int BreakDurationSeconds { get; set; } = CacheGenDefaults.BreakDurationSeconds;
+
+    /// <summary>Gets or sets the TTL jitter as a fraction: each entry lives TTL × (1 + random[0, jitter]). <value>Default: 0.</value></summary>
+    [Range(0d, 1d)]
+    public double TtlJitter { get; set; } = CacheGenDefaults.TtlJitter;
+
+    /// <summary>Gets or sets the largest serialized value stored; larger values are returned but not cached (counted as <c>oversize</c>). <value>Default: 1 MiB.</value></summary>
+    [Range(1, 512 * 1024 * 1024)]
+    public int MaxPayloadBytes { get; set; } = CacheGenDefaults.MaxPayloadBytes;
+
+    /// <summary>
+    /// Gets or sets how long an invalidated key keeps a tombstone, in seconds. A write-back whose read happened
+    /// before the invalidation is refused while the tombstone lives, and the client drops write-backs older than half of it.
+    /// <value>Default: 3600.</value>
+    /// </summary>
+    [Range(1, 7 * 24 * 3600)]
+    public int TombstoneTtlSeconds { get; set; } = CacheGenDefaults.TombstoneTtlSeconds;
+
+    /// <summary>Gets or sets whether the cache only reads (a replica): write-backs are skipped; invalidations are queued. <value>Default: <see langword="false"/>.</value></summary>
+    public bool ReadOnly { get; set; }
+
+    /// <summary>Gets or sets how many failed invalidations are kept for replay. <value>Default: 10000.</value></summary>
+    [Range(1, 10_000_000)]
+    public int MaxPendingInvalidations { get; set; } = CacheGenDefaults.MaxPendingInvalidations;
+
+    /// <summary>Gets per-namespace overrides, keyed by namespace.</summary>
+    public Dictionary<string, CacheNamespaceOptions> Namespaces { get; } = new(StringComparer.Ordinal);
+}

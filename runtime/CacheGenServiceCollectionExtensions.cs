@@ -1,0 +1,89 @@
+using CacheGen.Stores;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace CacheGen;
+
+/// <summary>Registers CacheGen in a service collection.</summary>
+public static class CacheGenServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="ICacheClient"/>, its store (Redis when <see cref="CacheGenOptions.Redis"/> is set, else
+    /// in-memory), the System.Text.Json serializer unless one is registered, and the <c>cachegen</c> health check.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configure"/> is null.</exception>
+    public static IServiceCollection AddCacheGen(this IServiceCollection services, Action<CacheGenOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<CacheGenOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
+        return AddCore(services);
+    }
+
+    /// <summary>
+    /// Registers CacheGen with options bound from the <c>CacheGen</c> section of <paramref name="configuration"/>
+    /// (environment variables: <c>CacheGen__Redis</c>, <c>CacheGen__KeyPrefix</c>, …).
+    /// </summary>
+    public static IServiceCollection AddCacheGen(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<CacheGenOptions>().Bind(configuration.GetSection(CacheGenDefaults.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        return AddCore(services);
+    }
+
+    private static IServiceCollection AddCore(IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ICacheSerializer, SystemTextJsonCacheSerializer>();
+        services.TryAddSingleton<ICacheStore>(CreateStore);
+        services.TryAddSingleton<CacheClient>();
+        services.TryAddSingleton<ICacheClient>(static sp => sp.GetRequiredService<CacheClient>());
+        services.AddHealthChecks().AddCheck<CacheGenHealthCheck>("cachegen", tags: ["cache"]);
+        return services;
+    }
+
+    private static ICacheStore CreateStore(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<CacheGenOptions>>().Value;
+        var time = services.GetRequiredService<TimeProvider>();
+        if (string.IsNullOrWhiteSpace(options.Redis))
+        {
+            return new MemoryCacheStore(time);
+        }
+
+        try
+        {
+            return new RedisCacheStore(RedisConnectionSettings.Parse(options.Redis, options));
+        }
+        catch (FormatException e)
+        {
+            var logger = services.GetService<ILoggerFactory>()?.CreateLogger<CacheClient>() ?? (ILogger)NullLogger.Instance;
+            Internal.Log.RedisConfigurationInvalid(logger, e.Message);
+            return new UnavailableCacheStore(e.Message);
+        }
+    }
+}
+
+/// <summary>Helpers that generated code calls.</summary>
+public static class CacheClientExtensions
+{
+    /// <summary>
+    /// Waits for an invalidation from a synchronous (<c>void</c> or <c>T</c>) method. Invalidations never throw for
+    /// a cache fault and are bounded by the operation timeout, so this blocks for at most about that long.
+    /// </summary>
+    public static void WaitForInvalidation(ValueTask invalidation)
+    {
+        if (invalidation.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        // the documented sync path: a bounded wait; a store that never answers leaves the invalidation queued
+        invalidation.AsTask().Wait(TimeSpan.FromSeconds(5));
+    }
+}

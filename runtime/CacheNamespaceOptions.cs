@@ -1,0 +1,14 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CacheGen;
+
+/// <summary>Per-namespace overrides, under <c>CacheGen:Namespaces:{name}</c>.</summary>
+public sealed class CacheNamespaceOptions
+{
+    /// <summary>Gets or sets whether this namespace is cached. <value>Default: <see langword="true"/>.</value></summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Gets or sets a TTL in seconds that replaces the one in <see cref="CachedAttribute"/>. <value>Default: <see langword="null"/> (the attribute's).</value></summary>
+    [Range(1, CacheGenDefaults.MaxTtlSeconds)]
+    public int? TtlSeconds { get; set; }
+}

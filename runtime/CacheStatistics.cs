@@ -1,0 +1,27 @@
+namespace CacheGen;
+
+/// <summary>The state of the cache circuit breaker.</summary>
+public enum CircuitState
+{
+    /// <summary>Store calls flow.</summary>
+    Closed,
+
+    /// <summary>Store calls are skipped and read as misses until the break ends.</summary>
+    Open,
+
+    /// <summary>One probe call is testing the store.</summary>
+    HalfOpen,
+}
+
+/// <summary>A snapshot of a cache client's counters, for a stats endpoint.</summary>
+/// <param name="Hits">Reads served from the store.</param>
+/// <param name="Misses">Reads that ran the implementation (including those caused by errors).</param>
+/// <param name="Errors">Store operations that failed, timed out or were skipped by the open circuit.</param>
+/// <param name="CircuitState">The breaker's state now.</param>
+/// <param name="PendingInvalidations">Failed invalidations waiting for replay.</param>
+/// <param name="Store">The store's name: <c>redis</c> or <c>memory</c>.</param>
+public sealed record CacheStatistics(long Hits, long Misses, long Errors, CircuitState CircuitState, int PendingInvalidations, string Store)
+{
+    /// <summary>Gets hits ÷ (hits + misses), or 0 before the first read.</summary>
+    public double HitRate => Hits + Misses == 0 ? 0 : (double)Hits / (Hits + Misses);
+}

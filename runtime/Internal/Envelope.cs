@@ -1,0 +1,172 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace CacheGen.Internal;
+
+/// <summary>
+/// The bytes stored under a key. A fixed 19-byte header (<c>"CG"</c>, kind, 16-byte random write token) that
+/// conditional writes compare, then for an entry: format version, creation time, the full key (so a payload
+/// copied to another key is refused), the schema fingerprint, the namespace and tag stamps seen before the
+/// value was computed, and the length-checked payload.
+/// </summary>
+internal static class Envelope
+{
+    public const int HeaderLength = 19;
+    public const byte FormatVersion = 1;
+    private const byte KindEntry = 1;
+    private const byte KindTombstone = 2;
+
+    public static byte[] NewTombstone()
+    {
+        var bytes = new byte[HeaderLength];
+        WriteHeader(bytes, KindTombstone);
+        return bytes;
+    }
+
+    public static byte[] Write(string key, string fingerprint, long createdUnixMs, string? namespaceStamp, string[]? tags, string?[] tagStamps, ReadOnlySpan<byte> payload)
+    {
+        int length = HeaderLength + 1 + 8 + StrLen(key) + StrLen(fingerprint) + StrLen(namespaceStamp) + 4 + 4 + payload.Length;
+        for (int i = 0; i < (tags?.Length ?? 0); i++)
+        {
+            length += StrLen(tags![i]) + StrLen(tagStamps[i]);
+        }
+
+        var bytes = new byte[length];
+        WriteHeader(bytes, KindEntry);
+        int p = HeaderLength;
+        bytes[p++] = FormatVersion;
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(p), createdUnixMs);
+        p += 8;
+        p = WriteStr(bytes, p, key);
+        p = WriteStr(bytes, p, fingerprint);
+        p = WriteStr(bytes, p, namespaceStamp);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(p), tags?.Length ?? 0);
+        p += 4;
+        for (int i = 0; i < (tags?.Length ?? 0); i++)
+        {
+            p = WriteStr(bytes, p, tags![i]);
+            p = WriteStr(bytes, p, tagStamps[i]);
+        }
+
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(p), payload.Length);
+        p += 4;
+        payload.CopyTo(bytes.AsSpan(p));
+        return bytes;
+    }
+
+    /// <summary>Reads an entry. Returns false with a reason for anything that is not a well-formed entry of this key.</summary>
+    public static bool TryRead(byte[] bytes, string key, out EnvelopeEntry entry, out string reason)
+    {
+        entry = default;
+        try
+        {
+            if (bytes.Length < HeaderLength || bytes[0] != (byte)'C' || bytes[1] != (byte)'G')
+            {
+                reason = "not a CacheGen entry";
+                return false;
+            }
+
+            if (bytes[2] == KindTombstone)
+            {
+                reason = "tombstone";
+                return false;
+            }
+
+            ReadOnlySpan<byte> s = bytes;
+            int p = HeaderLength;
+            if (bytes[2] != KindEntry || s[p++] != FormatVersion)
+            {
+                reason = "unknown format version";
+                return false;
+            }
+
+            long created = BinaryPrimitives.ReadInt64LittleEndian(s[p..]);
+            p += 8;
+            string? storedKey = ReadStr(s, ref p);
+            if (!string.Equals(storedKey, key, StringComparison.Ordinal))
+            {
+                reason = "entry belongs to another key";
+                return false;
+            }
+
+            string? fingerprint = ReadStr(s, ref p);
+            string? nsStamp = ReadStr(s, ref p);
+            int tagCount = BinaryPrimitives.ReadInt32LittleEndian(s[p..]);
+            p += 4;
+            if (tagCount < 0 || tagCount > 1024)
+            {
+                reason = "malformed tags";
+                return false;
+            }
+
+            var tags = new (string? Tag, string? Stamp)[tagCount];
+            for (int i = 0; i < tagCount; i++)
+            {
+                tags[i] = (ReadStr(s, ref p), ReadStr(s, ref p));
+            }
+
+            int payloadLength = BinaryPrimitives.ReadInt32LittleEndian(s[p..]);
+            p += 4;
+            if (payloadLength < 0 || p + payloadLength != bytes.Length)
+            {
+                reason = "payload length mismatch";
+                return false;
+            }
+
+            entry = new EnvelopeEntry(created, fingerprint ?? string.Empty, nsStamp, tags, new ReadOnlyMemory<byte>(bytes, p, payloadLength));
+            reason = string.Empty;
+            return true;
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or IndexOutOfRangeException or DecoderFallbackException)
+        {
+            reason = "truncated entry";
+            return false;
+        }
+    }
+
+    private static void WriteHeader(byte[] bytes, byte kind)
+    {
+        bytes[0] = (byte)'C';
+        bytes[1] = (byte)'G';
+        bytes[2] = kind;
+        RandomNumberGenerator.Fill(bytes.AsSpan(3, 16));
+    }
+
+    private static int StrLen(string? s) => 4 + (s is null ? 0 : Encoding.UTF8.GetByteCount(s));
+
+    private static int WriteStr(byte[] bytes, int p, string? s)
+    {
+        if (s is null)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(p), -1);
+            return p + 4;
+        }
+
+        int n = Encoding.UTF8.GetBytes(s, bytes.AsSpan(p + 4));
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(p), n);
+        return p + 4 + n;
+    }
+
+    private static string? ReadStr(ReadOnlySpan<byte> s, ref int p)
+    {
+        int n = BinaryPrimitives.ReadInt32LittleEndian(s[p..]);
+        p += 4;
+        if (n == -1)
+        {
+            return null;
+        }
+
+        if (n < 0 || n > s.Length - p)
+        {
+            throw new ArgumentOutOfRangeException(nameof(s), "string length out of range");
+        }
+
+        string value = Encoding.UTF8.GetString(s.Slice(p, n));
+        p += n;
+        return value;
+    }
+}
+
+/// <summary>A decoded entry.</summary>
+internal readonly record struct EnvelopeEntry(long CreatedUnixMs, string Fingerprint, string? NamespaceStamp, (string? Tag, string? Stamp)[] Tags, ReadOnlyMemory<byte> Payload);

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Logging;
+
+namespace CacheGen.Internal;
+
+/// <summary>Every log line of the runtime, with stable event ids. Keys are logged at Debug only: they may hold user data.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, EventName = "CacheHit", Level = LogLevel.Debug, Message = "Cache hit for '{Key}'")]
+    public static partial void Hit(ILogger logger, string key);
+
+    [LoggerMessage(EventId = 2, EventName = "CacheMiss", Level = LogLevel.Debug, Message = "Cache miss for '{Key}'")]
+    public static partial void Miss(ILogger logger, string key);
+
+    [LoggerMessage(EventId = 3, EventName = "CacheSet", Level = LogLevel.Debug, Message = "Cached '{Key}' for {TtlMs} ms")]
+    public static partial void Set(ILogger logger, string key, long ttlMs);
+
+    [LoggerMessage(EventId = 4, EventName = "WriteRejected", Level = LogLevel.Debug, Message = "Write-back of '{Key}' refused: the entry was invalidated or rewritten while the value was computed")]
+    public static partial void WriteRejected(ILogger logger, string key);
+
+    [LoggerMessage(EventId = 10, EventName = "StoreError", Level = LogLevel.Warning, Message = "Cache store {Operation} failed ({ErrorType}) in namespace '{Namespace}'; the call was served without the cache. Further errors are logged at Debug until the store recovers")]
+    public static partial void StoreError(ILogger logger, string operation, string errorType, string @namespace, Exception exception);
+
+    [LoggerMessage(EventId = 11, EventName = "StoreErrorRepeated", Level = LogLevel.Debug, Message = "Cache store {Operation} failed ({ErrorType}) in namespace '{Namespace}'")]
+    public static partial void StoreErrorRepeated(ILogger logger, string operation, string errorType, string @namespace, Exception? exception);
+
+    [LoggerMessage(EventId = 12, EventName = "CorruptEntry", Level = LogLevel.Warning, Message = "A cache entry in namespace '{Namespace}' could not be read ({Reason}); it is treated as a miss and will be overwritten")]
+    public static partial void CorruptEntry(ILogger logger, string @namespace, string reason);
+
+    [LoggerMessage(EventId = 13, EventName = "CorruptEntryKey", Level = LogLevel.Debug, Message = "Unreadable cache entry '{Key}': {Reason}")]
+    public static partial void CorruptEntryKey(ILogger logger, string key, string reason);
+
+    [LoggerMessage(EventId = 14, EventName = "Oversize", Level = LogLevel.Warning, Message = "A value of {Bytes} bytes in namespace '{Namespace}' exceeds MaxPayloadBytes ({Max}); it was returned but not cached")]
+    public static partial void Oversize(ILogger logger, string @namespace, int bytes, int max);
+
+    [LoggerMessage(EventId = 15, EventName = "SerializationFailed", Level = LogLevel.Warning, Message = "A value in namespace '{Namespace}' could not be serialized; it was returned but not cached")]
+    public static partial void SerializationFailed(ILogger logger, string @namespace, Exception exception);
+
+    [LoggerMessage(EventId = 20, EventName = "CircuitOpened", Level = LogLevel.Warning, Message = "Cache circuit opened after {Failures} consecutive failures; the store is bypassed for {BreakSeconds} s")]
+    public static partial void CircuitOpened(ILogger logger, int failures, double breakSeconds);
+
+    [LoggerMessage(EventId = 21, EventName = "CircuitHalfOpen", Level = LogLevel.Information, Message = "Cache circuit half-open: probing the store")]
+    public static partial void CircuitHalfOpen(ILogger logger);
+
+    [LoggerMessage(EventId = 22, EventName = "CircuitClosed", Level = LogLevel.Warning, Message = "Cache circuit closed: the store is back")]
+    public static partial void CircuitClosed(ILogger logger);
+
+    [LoggerMessage(EventId = 30, EventName = "InvalidationQueued", Level = LogLevel.Warning, Message = "An invalidation in '{Scope}' failed and was queued for replay ({Pending} pending)")]
+    public static partial void InvalidationQueued(ILogger logger, string scope, int pending);
+
+    [LoggerMessage(EventId = 31, EventName = "InvalidationDropped", Level = LogLevel.Error, Message = "The invalidation queue is full ({Max}); an invalidation in '{Scope}' was dropped and stale entries may be served until their TTL ends")]
+    public static partial void InvalidationDropped(ILogger logger, string scope, int max);
+
+    [LoggerMessage(EventId = 32, EventName = "InvalidationsReplayed", Level = LogLevel.Information, Message = "Replayed {Count} queued invalidations")]
+    public static partial void InvalidationsReplayed(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 40, EventName = "StoreSelected", Level = LogLevel.Information, Message = "CacheGen uses the {Store} store (prefix '{Prefix}')")]
+    public static partial void StoreSelected(ILogger logger, string store, string prefix);
+
+    [LoggerMessage(EventId = 41, EventName = "RedisConfigurationInvalid", Level = LogLevel.Error, Message = "The Redis configuration is invalid ({Reason}); caching is off")]
+    public static partial void RedisConfigurationInvalid(ILogger logger, string reason);
+}

@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+
+namespace CacheGen.Stores;
+
+/// <summary>
+/// An in-process <see cref="ICacheStore"/>: the default when no Redis is configured. Same semantics as the
+/// Redis store (conditional writes, tombstones, stamps), bounded by <see cref="MaxEntries"/>.
+/// </summary>
+public sealed class MemoryCacheStore : ICacheStore
+{
+    private readonly ConcurrentDictionary<string, Item> _items = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the store.</summary>
+    /// <param name="time">The clock for expiry.</param>
+    /// <param name="maxEntries">The most entries kept; when full, expired ones are purged and further writes are refused until there is room.</param>
+    public MemoryCacheStore(TimeProvider time, int maxEntries = 100_000)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxEntries, 1);
+        _time = time;
+        MaxEntries = maxEntries;
+    }
+
+    /// <inheritdoc/>
+    public string Name => "memory";
+
+    /// <summary>Gets the most entries kept.</summary>
+    public int MaxEntries { get; }
+
+    /// <summary>Gets the number of live and not yet purged entries.</summary>
+    public int Count => _items.Count;
+
+    /// <inheritdoc/>
+    public ValueTask<CacheStoreReadResult> ReadAsync(string key, IReadOnlyList<string> stampKeys, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        long now = _time.GetTimestamp();
+        var stamps = new string?[stampKeys.Count];
+        for (int i = 0; i < stamps.Length; i++)
+        {
+            stamps[i] = Get(stampKeys[i], now) is { } s ? System.Text.Encoding.UTF8.GetString(s) : null;
+        }
+
+        return new(new CacheStoreReadResult(Get(key, now), stamps));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> WriteIfUnchangedAsync(string key, ReadOnlyMemory<byte> expectedHeader, byte[] value, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_items)
+        {
+            long now = _time.GetTimestamp();
+            byte[]? current = Get(key, now);
+            // the same test as the Redis script: GETRANGE 0 18 of an absent key is empty
+            ReadOnlySpan<byte> head = current is null ? default : current.AsSpan(0, Math.Min(current.Length, Internal.Envelope.HeaderLength));
+            if (!head.SequenceEqual(expectedHeader.Span) || !HasRoom(key, now))
+            {
+                return new(false);
+            }
+
+            _items[key] = new Item(value, Expiry(now, ttl));
+            return new(true);
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask RemoveAsync(string key, byte[] tombstone, TimeSpan tombstoneTtl, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_items)
+        {
+            _items[key] = new Item(tombstone, Expiry(_time.GetTimestamp(), tombstoneTtl));
+        }
+
+        return default;
+    }
+
+    /// <inheritdoc/>
+    public ValueTask SetStampAsync(string stampKey, string stamp, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_items)
+        {
+            _items[stampKey] = new Item(System.Text.Encoding.UTF8.GetBytes(stamp), Expiry(_time.GetTimestamp(), ttl));
+        }
+
+        return default;
+    }
+
+    private byte[]? Get(string key, long now) =>
+        _items.TryGetValue(key, out var item) && item.ExpiresAt > now ? item.Value : null;
+
+    private long Expiry(long now, TimeSpan ttl) => now + (long)(ttl.TotalSeconds * _time.TimestampFrequency);
+
+    private bool HasRoom(string key, long now)
+    {
+        if (_items.Count < MaxEntries || _items.ContainsKey(key))
+        {
+            return true;
+        }
+
+        foreach (var pair in _items)
+        {
+            if (pair.Value.ExpiresAt <= now)
+            {
+                _items.TryRemove(pair);
+            }
+        }
+
+        return _items.Count < MaxEntries;
+    }
+
+    private readonly record struct Item(byte[] Value, long ExpiresAt);
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace CacheGen.Stores;
+
+/// <summary>Turns <see cref="CacheGenOptions.Redis"/> (a connection string or a <c>redis://</c>/<c>rediss://</c> URL) into StackExchange.Redis options.</summary>
+public static class RedisConnectionSettings
+{
+    /// <summary>Parses <paramref name="connection"/> and applies CacheGen's settings.</summary>
+    /// <exception cref="FormatException">The connection is malformed. The message never holds the password.</exception>
+    public static ConfigurationOptions Parse(string connection, CacheGenOptions options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connection);
+        ArgumentNullException.ThrowIfNull(options);
+        ConfigurationOptions config;
+        bool explicitConnectTimeout;
+        if (connection.StartsWith("redis://", StringComparison.OrdinalIgnoreCase) || connection.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase))
+        {
+            config = ParseUrl(connection);
+            explicitConnectTimeout = false;
+        }
+        else
+        {
+            try
+            {
+                config = ConfigurationOptions.Parse(connection);
+            }
+            catch (ArgumentException)
+            {
+                // the original message may quote the connection string, password included
+                throw new FormatException("The Redis connection string could not be parsed.");
+            }
+
+            explicitConnectTimeout = connection.Contains("connectTimeout", StringComparison.OrdinalIgnoreCase);
+        }
+
+        if (config.EndPoints.Count == 0)
+        {
+            throw new FormatException("The Redis connection names no endpoint.");
+        }
+
+        // a dead Redis at start-up must not stop the host: connect in the background and keep retrying
+        config.AbortOnConnectFail = false;
+        if (!explicitConnectTimeout)
+        {
+            config.ConnectTimeout = options.ConnectTimeoutMs;
+        }
+
+        // 1.2.6 otherwise keeps failing writes for 60 s after a cluster failover (RELIABILITY.md S19)
+        config.ConfigCheckSeconds = Math.Min(config.ConfigCheckSeconds, 5);
+        return config;
+    }
+
+    /// <summary>Returns the endpoints only, for logs: never the password.</summary>
+    public static string Describe(ConfigurationOptions config) =>
+        string.Join(",", config.EndPoints.Select(e => e.ToString())) + (config.Ssl ? " (TLS)" : string.Empty);
+
+    private static ConfigurationOptions ParseUrl(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+        {
+            throw new FormatException("The Redis URL is malformed; expected redis://[:password@]host[:port][/db].");
+        }
+
+        var config = new ConfigurationOptions();
+        config.EndPoints.Add(uri.Host, uri.IsDefaultPort || uri.Port < 0 ? 6379 : uri.Port);
+        if (uri.UserInfo.Length > 0)
+        {
+            string[] parts = uri.UserInfo.Split(':', 2);
+            string user = Uri.UnescapeDataString(parts[0]);
+            if (user.Length > 0 && user != "default")
+            {
+                // StackExchange.Redis 1.2.6 cannot send an ACL user name (AUTH user pass)
+                throw new FormatException("The Redis URL names an ACL user; only the password (redis://:password@host) or the 'default' user is supported.");
+            }
+
+            if (parts.Length == 2)
+            {
+                config.Password = Uri.UnescapeDataString(parts[1]);
+            }
+        }
+
+        string path = uri.AbsolutePath.Trim('/');
+        if (path.Length > 0)
+        {
+            if (!int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out int db))
+            {
+                throw new FormatException("The Redis URL's path must be a database number.");
+            }
+
+            config.DefaultDatabase = db;
+        }
+
+        if (uri.Scheme.Equals("rediss", StringComparison.OrdinalIgnoreCase))
+        {
+            config.Ssl = true;
+            config.SslHost = uri.Host;
+        }
+
+        return config;
+    }
+}
