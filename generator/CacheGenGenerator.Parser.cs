@@ -1,0 +1,640 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using CacheGen.Generator.Helpers;
+using CacheGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace CacheGen.Generator;
+
+public sealed partial class CacheGenGenerator
+{
+    /// <summary>Turns an annotated method into a <see cref="MethodSpec"/>; the only code that touches symbols.</summary>
+    internal static class Parser
+    {
+        private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+            .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+        private static readonly SymbolDisplayFormat s_signatureFormat = SymbolDisplayFormat.FullyQualifiedFormat
+            .WithMemberOptions(SymbolDisplayMemberOptions.IncludeParameters | SymbolDisplayMemberOptions.IncludeContainingType | SymbolDisplayMemberOptions.IncludeType)
+            .WithParameterOptions(SymbolDisplayParameterOptions.IncludeType | SymbolDisplayParameterOptions.IncludeParamsRefOut);
+
+        public static MethodSpec? ParseCached(GeneratorAttributeSyntaxContext context, CancellationToken ct)
+        {
+            if (context.TargetSymbol is not IMethodSymbol method || context.Attributes.Length == 0)
+            {
+                return null;
+            }
+
+            var common = ParseCommon(method, context.TargetNode, ct);
+            if (common is null)
+            {
+                return null;
+            }
+
+            CacheSpec? cache = common.ReturnKind is ReturnKind.Void or ReturnKind.TaskVoid or ReturnKind.ValueTaskVoid
+                ? null
+                : ParseCache(method, context.Attributes[0], common, ct);
+
+            // an invalid key leaves Cache null: the method still gets a body that calls Core uncached,
+            // so the build shows the analyzer's diagnostic instead of a bare CS8795
+            return common with { Cache = cache };
+        }
+
+        public static MethodSpec? ParseInvalidating(GeneratorAttributeSyntaxContext context, CancellationToken ct)
+        {
+            if (context.TargetSymbol is not IMethodSymbol method
+                || method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.CachedAttribute))
+            {
+                // [Cached] and [InvalidatesCache] together: the [Cached] pipeline emits the body
+                return null;
+            }
+
+            var common = ParseCommon(method, context.TargetNode, ct);
+            if (common is null)
+            {
+                return null;
+            }
+
+            var invalidations = new List<InvalidationSpec>();
+            foreach (var attribute in context.Attributes)
+            {
+                ct.ThrowIfCancellationRequested();
+                string? ns = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string : null;
+                string? keyTemplate = NamedString(attribute, "Key");
+                var tags = NamedStrings(attribute, "Tags");
+                EquatableArray<KeySegmentSpec> key = EquatableArray<KeySegmentSpec>.Empty;
+                if (keyTemplate is not null && (ns is null || !TryParseTemplate(keyTemplate, method, out key)))
+                {
+                    return common;
+                }
+
+                var tagSpecs = new List<EquatableArray<KeySegmentSpec>>();
+                foreach (string tag in tags)
+                {
+                    if (!TryParseTemplate(tag, method, out var tagSpec))
+                    {
+                        return common;
+                    }
+
+                    tagSpecs.Add(tagSpec);
+                }
+
+                if (ns is null && tagSpecs.Count == 0)
+                {
+                    return common;
+                }
+
+                invalidations.Add(new InvalidationSpec(ns, key, new EquatableArray<EquatableArray<KeySegmentSpec>>(tagSpecs)));
+            }
+
+            return common with { Invalidations = new EquatableArray<InvalidationSpec>(invalidations) };
+        }
+
+        private static MethodSpec? ParseCommon(IMethodSymbol method, SyntaxNode node, CancellationToken ct)
+        {
+            if (!method.IsPartialDefinition || method.PartialImplementationPart is not null || node is not MethodDeclarationSyntax syntax)
+            {
+                return null;
+            }
+
+            var containing = new List<ContainingTypeSpec>();
+            for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+            {
+                if (!IsPartial(type, ct))
+                {
+                    return null;
+                }
+
+                containing.Insert(0, new ContainingTypeSpec(TypeKeyword(type), TypeNameWithParameters(type)));
+            }
+
+            if (method.ReturnsByRef || method.ReturnsByRefReadonly || method.IsAsync)
+            {
+                return null;
+            }
+
+            var returnKind = ClassifyReturn(method.ReturnType, out var valueType);
+            if (returnKind is null || (valueType is not null && (valueType.IsRefLikeType || valueType.TypeKind == TypeKind.Pointer)))
+            {
+                return null;
+            }
+
+            var parameters = new List<ParameterSpec>();
+            foreach (var p in method.Parameters)
+            {
+                if (p.RefKind != RefKind.None || p.Type.IsRefLikeType || p.Type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer)
+                {
+                    return null;
+                }
+
+                bool isToken = IsCancellationToken(p.Type);
+                bool notKey = p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.NotCacheKeyAttribute);
+                parameters.Add(new ParameterSpec(Identifier(p.Name), p.Type.ToDisplayString(s_typeFormat), p.IsParams, p.IsThis, isToken, isToken || notKey ? null : KeyValueOf(p.Type, 0)));
+            }
+
+            if (FindCore(method) is null)
+            {
+                return null;
+            }
+
+            string? client = FindClient(method.ContainingType, method.IsStatic);
+            if (client is null)
+            {
+                return null;
+            }
+
+            var typeArguments = new List<string>();
+            for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+            {
+                typeArguments.InsertRange(0, type.TypeParameters.Select(t => Identifier(t.Name)));
+            }
+
+            typeArguments.AddRange(method.TypeParameters.Select(t => Identifier(t.Name)));
+
+            string ns = method.ContainingNamespace.IsGlobalNamespace ? string.Empty : method.ContainingNamespace.ToDisplayString();
+            string hint = (ns.Length == 0 ? string.Empty : ns + ".")
+                + string.Join(".", containing.Select(c => SanitizeHint(c.Name))) + "." + method.Name
+                + (method.ContainingType.GetMembers(method.Name).Length > 1 ? "." + SignatureHash(method) : string.Empty)
+                + ".g.cs";
+
+            return new MethodSpec(
+                hint,
+                ns.Length == 0 ? null : ns,
+                new EquatableArray<ContainingTypeSpec>(containing),
+                string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword) && !m.IsKind(SyntaxKind.AsyncKeyword)).Select(m => m.Text)),
+                Identifier(method.Name),
+                method.TypeParameters.Length == 0 ? string.Empty : "<" + string.Join(", ", method.TypeParameters.Select(t => Identifier(t.Name))) + ">",
+                new EquatableArray<string>(method.TypeParameters.Select(Constraint).Where(c => c is not null).Select(c => c!)),
+                method.ReturnType.ToDisplayString(s_typeFormat),
+                returnKind.Value,
+                valueType?.ToDisplayString(s_typeFormat),
+                new EquatableArray<ParameterSpec>(parameters),
+                method.IsStatic,
+                client,
+                new EquatableArray<string>(typeArguments),
+                null,
+                EquatableArray<InvalidationSpec>.Empty);
+        }
+
+        private static CacheSpec? ParseCache(IMethodSymbol method, AttributeData attribute, MethodSpec common, CancellationToken ct)
+        {
+            if (attribute.ConstructorArguments.Length != 2
+                || attribute.ConstructorArguments[0].Value is not string ns
+                || !CacheKeyRules.IsValidNamespace(ns)
+                || attribute.ConstructorArguments[1].Value is not int ttl
+                || ttl <= 0)
+            {
+                return null;
+            }
+
+            string? keyTemplate = NamedString(attribute, "Key");
+            string? version = NamedString(attribute, "Version");
+            EquatableArray<KeySegmentSpec> key;
+            string identity;
+            if (keyTemplate is null)
+            {
+                var segments = new List<KeySegmentSpec>();
+                foreach (var p in common.Parameters)
+                {
+                    if (p.IsCancellationToken || !HasKeyValue(p, method))
+                    {
+                        continue;
+                    }
+
+                    if (p.KeyValue is null)
+                    {
+                        return null;
+                    }
+
+                    segments.Add(new KeySegmentSpec(null, p.Name, p.KeyValue));
+                }
+
+                key = new EquatableArray<KeySegmentSpec>(segments);
+                identity = string.Join(".", common.ContainingTypes.Select(c => SanitizeHint(c.Name))) + "." + method.Name + "~" + SignatureHash(method);
+            }
+            else
+            {
+                if (!TryParseTemplate(keyTemplate, method, out key))
+                {
+                    return null;
+                }
+
+                identity = keyTemplate;
+            }
+
+            var tags = new List<EquatableArray<KeySegmentSpec>>();
+            foreach (string tag in NamedStrings(attribute, "Tags"))
+            {
+                ct.ThrowIfCancellationRequested();
+                if (!TryParseTemplate(tag, method, out var tagSpec))
+                {
+                    return null;
+                }
+
+                tags.Add(tagSpec);
+            }
+
+            string descriptor = "__cacheGen_" + method.Name + (method.ContainingType.GetMembers(method.Name).Length > 1 ? "_" + SignatureHash(method) : string.Empty);
+            string fingerprint = Hash(Fingerprint(method.ReturnType is INamedTypeSymbol { IsGenericType: true } named && common.ValueType is not null && common.ReturnKind != ReturnKind.Sync ? named.TypeArguments[0] : method.ReturnType, 0, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default)) + "|" + version, 8);
+            return new CacheSpec(ns, ttl, descriptor, identity, key, new EquatableArray<EquatableArray<KeySegmentSpec>>(tags), fingerprint);
+        }
+
+        private static bool HasKeyValue(ParameterSpec p, IMethodSymbol method) =>
+            !method.Parameters.First(x => Identifier(x.Name) == p.Name).GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.NotCacheKeyAttribute);
+
+        /// <summary>Parses <c>seg:{param}:{param.Member}</c>; each placeholder must fill a whole <c>:</c>-separated segment, so keys stay injective.</summary>
+        private static bool TryParseTemplate(string template, IMethodSymbol method, out EquatableArray<KeySegmentSpec> segments)
+        {
+            segments = EquatableArray<KeySegmentSpec>.Empty;
+            var result = new List<KeySegmentSpec>();
+            foreach (var segment in CacheKeyRules.SplitTemplate(template))
+            {
+                if (segment.Kind == TemplateSegmentKind.Invalid)
+                {
+                    return false;
+                }
+
+                if (segment.Kind == TemplateSegmentKind.Literal)
+                {
+                    result.Add(new KeySegmentSpec(segment.Text, null, null));
+                    continue;
+                }
+
+                var value = ResolvePath(segment.Text, method);
+                if (value is null)
+                {
+                    return false;
+                }
+
+                result.Add(value);
+            }
+
+            segments = new EquatableArray<KeySegmentSpec>(result);
+            return true;
+        }
+
+        private static KeySegmentSpec? ResolvePath(string path, IMethodSymbol method)
+        {
+            string[] parts = path.Split('.');
+            var parameter = method.Parameters.FirstOrDefault(p => p.Name == parts[0]);
+            if (parameter is null || IsCancellationToken(parameter.Type))
+            {
+                return null;
+            }
+
+            ITypeSymbol type = parameter.Type;
+            var expression = new StringBuilder(Identifier(parameter.Name));
+            bool maybeNull = false;
+            for (int i = 1; i < parts.Length; i++)
+            {
+                if (type.IsValueType && type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T)
+                {
+                    return null;
+                }
+
+                bool referenceHop = type.IsReferenceType;
+                ISymbol? member = type.GetMembers(parts[i]).FirstOrDefault(m => !m.IsStatic && m.DeclaredAccessibility == Accessibility.Public && m is IPropertySymbol { IsIndexer: false, GetMethod: not null } or IFieldSymbol);
+                if (member is null)
+                {
+                    return null;
+                }
+
+                expression.Append(referenceHop ? "?." : ".").Append(Identifier(member.Name));
+                maybeNull |= referenceHop;
+                type = member is IPropertySymbol prop ? prop.Type : ((IFieldSymbol)member).Type;
+            }
+
+            var value = KeyValueOf(type, 0);
+            if (value is null)
+            {
+                return null;
+            }
+
+            if (maybeNull && type.IsValueType && value.Kind != KeyValueKind.Nullable)
+            {
+                value = new KeyValueSpec(KeyValueKind.Nullable, true, null, value, EquatableArray<KeyMemberSpec>.Empty);
+            }
+            else if (maybeNull && !value.CanBeNull)
+            {
+                value = value with { CanBeNull = true };
+            }
+
+            return new KeySegmentSpec(null, expression.ToString(), value);
+        }
+
+        /// <summary>The key shape of a type, or null when it has no sound, value-based, invariant text form.</summary>
+        internal static KeyValueSpec? KeyValueOf(ITypeSymbol type, int depth)
+        {
+            if (depth > 4)
+            {
+                return null;
+            }
+
+            var none = EquatableArray<KeyMemberSpec>.Empty;
+            bool canBeNull = type.IsReferenceType;
+            switch (type.SpecialType)
+            {
+                case SpecialType.System_String:
+                    return new KeyValueSpec(KeyValueKind.Direct, false, null, null, none);
+                case SpecialType.System_Boolean:
+                case SpecialType.System_Char:
+                case SpecialType.System_SByte:
+                case SpecialType.System_Byte:
+                case SpecialType.System_Int16:
+                case SpecialType.System_UInt16:
+                case SpecialType.System_Int32:
+                case SpecialType.System_UInt32:
+                case SpecialType.System_Int64:
+                case SpecialType.System_UInt64:
+                case SpecialType.System_Single:
+                case SpecialType.System_Double:
+                case SpecialType.System_Decimal:
+                case SpecialType.System_DateTime:
+                    return new KeyValueSpec(KeyValueKind.Direct, false, null, null, none);
+            }
+
+            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+            {
+                var inner = KeyValueOf(nullable.TypeArguments[0], depth + 1);
+                return inner is null ? null : new KeyValueSpec(KeyValueKind.Nullable, true, null, inner, none);
+            }
+
+            string name = type.ToDisplayString();
+            if (name is "System.Guid" or "System.DateTimeOffset" or "System.DateOnly" or "System.TimeOnly" or "System.TimeSpan" or "System.Int128" or "System.UInt128")
+            {
+                return new KeyValueSpec(KeyValueKind.Direct, false, null, null, none);
+            }
+
+            if (type is INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } underlying })
+            {
+                return new KeyValueSpec(KeyValueKind.Enum, false, underlying.ToDisplayString(), null, none);
+            }
+
+            if (type is IArrayTypeSymbol { IsSZArray: true } array)
+            {
+                var element = KeyValueOf(array.ElementType, depth + 1);
+                return element is null ? null : new KeyValueSpec(KeyValueKind.List, true, "Length", element, none);
+            }
+
+            if (type is INamedTypeSymbol { IsGenericType: true } generic && generic.TypeArguments.Length == 1
+                && generic.OriginalDefinition.ToDisplayString() is "System.Collections.Generic.List<T>" or "System.Collections.Generic.IList<T>" or "System.Collections.Generic.IReadOnlyList<T>" or "System.Collections.Immutable.ImmutableArray<T>" or "System.Collections.Immutable.ImmutableList<T>")
+            {
+                // ordered sequences only: a set's enumeration order is not a value, so equal sets could give different keys
+                var element = KeyValueOf(generic.TypeArguments[0], depth + 1);
+                string count = generic.OriginalDefinition.ToDisplayString() == "System.Collections.Immutable.ImmutableArray<T>" ? "Length" : "Count";
+                return element is null ? null : new KeyValueSpec(KeyValueKind.List, canBeNull, count, element, none);
+            }
+
+            if (type.AllInterfaces.Any(i => i.ToDisplayString() == "System.IFormattable") && type.TypeKind != TypeKind.TypeParameter)
+            {
+                return new KeyValueSpec(KeyValueKind.Formattable, canBeNull, null, null, none);
+            }
+
+            if (type is INamedTypeSymbol named && (named.IsRecord || named.TypeKind == TypeKind.Struct) && named.TypeKind != TypeKind.Interface)
+            {
+                var members = new List<KeyMemberSpec>();
+                foreach (var member in named.GetMembers())
+                {
+                    if (member.IsStatic || member.IsImplicitlyDeclared || member.DeclaredAccessibility != Accessibility.Public)
+                    {
+                        continue;
+                    }
+
+                    ITypeSymbol? memberType = member switch
+                    {
+                        IPropertySymbol { IsIndexer: false, GetMethod: not null } p => p.Type,
+                        IFieldSymbol f => f.Type,
+                        _ => null,
+                    };
+                    if (memberType is null)
+                    {
+                        continue;
+                    }
+
+                    var value = KeyValueOf(memberType, depth + 1);
+                    if (value is null)
+                    {
+                        return null;
+                    }
+
+                    members.Add(new KeyMemberSpec(Identifier(member.Name), value));
+                }
+
+                return members.Count == 0 ? null : new KeyValueSpec(KeyValueKind.Group, canBeNull, null, null, new EquatableArray<KeyMemberSpec>(members));
+            }
+
+            return null;
+        }
+
+        private static string Fingerprint(ITypeSymbol type, int depth, HashSet<ITypeSymbol> visiting)
+        {
+            string name = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+            if (depth > 6 || type.SpecialType != SpecialType.None || type.TypeKind is TypeKind.TypeParameter or TypeKind.Enum || !visiting.Add(type))
+            {
+                return type.TypeKind == TypeKind.Enum
+                    ? name + "(" + string.Join(",", type.GetMembers().OfType<IFieldSymbol>().Select(f => f.Name + "=" + f.ConstantValue)) + ")"
+                    : name;
+            }
+
+            var sb = new StringBuilder(name);
+            if (type is IArrayTypeSymbol array)
+            {
+                sb.Append('[').Append(Fingerprint(array.ElementType, depth + 1, visiting)).Append(']');
+            }
+            else if (type is INamedTypeSymbol named)
+            {
+                foreach (var argument in named.TypeArguments)
+                {
+                    sb.Append('<').Append(Fingerprint(argument, depth + 1, visiting)).Append('>');
+                }
+
+                if (!name.StartsWith("global::System.", StringComparison.Ordinal))
+                {
+                    var members = named.GetMembers()
+                        .Where(m => !m.IsStatic && m.DeclaredAccessibility == Accessibility.Public && m is IPropertySymbol { IsIndexer: false } or IFieldSymbol { IsImplicitlyDeclared: false })
+                        .Select(m => m.Name + ":" + Fingerprint(m is IPropertySymbol p ? p.Type : ((IFieldSymbol)m).Type, depth + 1, visiting)
+                            + (m is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true } ? "!" : string.Empty))
+                        .OrderBy(s => s, StringComparer.Ordinal);
+                    sb.Append('{').Append(string.Join(";", members)).Append('}');
+                }
+            }
+
+            visiting.Remove(type);
+            return sb.ToString();
+        }
+
+        private static IMethodSymbol? FindCore(IMethodSymbol method)
+        {
+            foreach (var core in method.ContainingType.GetMembers(method.Name + KnownNames.CoreSuffix).OfType<IMethodSymbol>())
+            {
+                if (core.IsStatic != method.IsStatic || core.TypeParameters.Length != method.TypeParameters.Length || core.Parameters.Length != method.Parameters.Length)
+                {
+                    continue;
+                }
+
+                // compare with the method's own type parameters substituted, so Core<U> matches M<T>
+                var constructed = core.TypeParameters.Length == 0 ? core : core.Construct(method.TypeParameters.Cast<ITypeSymbol>().ToArray());
+                bool matches = SymbolEqualityComparer.Default.Equals(constructed.ReturnType, method.ReturnType);
+                for (int i = 0; matches && i < core.Parameters.Length; i++)
+                {
+                    matches = core.Parameters[i].RefKind == RefKind.None && SymbolEqualityComparer.Default.Equals(constructed.Parameters[i].Type, method.Parameters[i].Type);
+                }
+
+                if (matches)
+                {
+                    return core;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>The one <c>ICacheClient</c> field or property (else primary-constructor parameter) of the type, as an expression.</summary>
+        private static string? FindClient(INamedTypeSymbol type, bool forStatic)
+        {
+            var members = type.GetMembers()
+                .Where(m => m is IFieldSymbol { IsImplicitlyDeclared: false } or IPropertySymbol { IsIndexer: false })
+                .Where(m => IsCacheClient(m is IFieldSymbol f ? f.Type : ((IPropertySymbol)m).Type))
+                .Where(m => !forStatic || m.IsStatic)
+                .ToList();
+            if (members.Count == 1)
+            {
+                return members[0].IsStatic ? Identifier(members[0].Name) : "this." + Identifier(members[0].Name);
+            }
+
+            if (members.Count > 1 || forStatic)
+            {
+                return null;
+            }
+
+            var primary = type.InstanceConstructors.FirstOrDefault(c => c.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax));
+            var parameters = primary?.Parameters.Where(p => IsCacheClient(p.Type)).ToList();
+            return parameters is { Count: 1 } ? Identifier(parameters[0].Name) : null;
+        }
+
+        private static bool IsCacheClient(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat.WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.None)) == KnownNames.CacheClientInterface;
+
+        private static bool IsCancellationToken(ITypeSymbol type) => type.ToDisplayString() == "System.Threading.CancellationToken";
+
+        private static ReturnKind? ClassifyReturn(ITypeSymbol type, out ITypeSymbol? valueType)
+        {
+            valueType = null;
+            if (type.SpecialType == SpecialType.System_Void)
+            {
+                return ReturnKind.Void;
+            }
+
+            string name = type.OriginalDefinition.ToDisplayString();
+            switch (name)
+            {
+                case "System.Threading.Tasks.Task":
+                    return ReturnKind.TaskVoid;
+                case "System.Threading.Tasks.ValueTask":
+                    return ReturnKind.ValueTaskVoid;
+                case "System.Threading.Tasks.Task<TResult>":
+                    valueType = ((INamedTypeSymbol)type).TypeArguments[0];
+                    return ReturnKind.Task;
+                case "System.Threading.Tasks.ValueTask<TResult>":
+                    valueType = ((INamedTypeSymbol)type).TypeArguments[0];
+                    return ReturnKind.ValueTask;
+                case "System.Collections.Generic.IAsyncEnumerable<T>":
+                case "System.Collections.Generic.IEnumerable<T>":
+                case "System.Collections.IEnumerable":
+                    // a lazy sequence caches a query, not a value
+                    return null;
+            }
+
+            if (type.IsRefLikeType || type.TypeKind == TypeKind.Pointer)
+            {
+                return null;
+            }
+
+            valueType = type;
+            return ReturnKind.Sync;
+        }
+
+        private static bool IsPartial(INamedTypeSymbol type, CancellationToken ct) =>
+            type.DeclaringSyntaxReferences.Length > 0 && type.DeclaringSyntaxReferences.All(r =>
+                r.GetSyntax(ct) is TypeDeclarationSyntax d && d.Modifiers.Any(SyntaxKind.PartialKeyword));
+
+        private static string TypeKeyword(INamedTypeSymbol type) => type switch
+        {
+            { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+            { IsRecord: true } => "record",
+            { TypeKind: TypeKind.Struct, IsRefLikeType: true } => "ref struct",
+            { TypeKind: TypeKind.Struct } => "struct",
+            { TypeKind: TypeKind.Interface } => "interface",
+            _ => "class",
+        };
+
+        private static string TypeNameWithParameters(INamedTypeSymbol type) =>
+            Identifier(type.Name) + (type.TypeParameters.Length == 0 ? string.Empty : "<" + string.Join(", ", type.TypeParameters.Select(t => Identifier(t.Name))) + ">");
+
+        private static string? Constraint(ITypeParameterSymbol t)
+        {
+            var parts = new List<string>();
+            if (t.HasReferenceTypeConstraint)
+            {
+                parts.Add(t.ReferenceTypeConstraintNullableAnnotation == NullableAnnotation.Annotated ? "class?" : "class");
+            }
+            else if (t.HasUnmanagedTypeConstraint)
+            {
+                parts.Add("unmanaged");
+            }
+            else if (t.HasValueTypeConstraint)
+            {
+                parts.Add("struct");
+            }
+            else if (t.HasNotNullConstraint)
+            {
+                parts.Add("notnull");
+            }
+
+            parts.AddRange(t.ConstraintTypes.Select(c => c.ToDisplayString(s_typeFormat)));
+            if (t.HasConstructorConstraint)
+            {
+                parts.Add("new()");
+            }
+
+            return parts.Count == 0 ? null : "where " + Identifier(t.Name) + " : " + string.Join(", ", parts);
+        }
+
+        private static string? NamedString(AttributeData attribute, string name) =>
+            attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value.Value as string;
+
+        private static ImmutableArray<string> NamedStrings(AttributeData attribute, string name)
+        {
+            var value = attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value;
+            return value.Kind == TypedConstantKind.Array && !value.IsNull
+                ? value.Values.Select(v => v.Value as string).Where(s => s is not null).Select(s => s!).ToImmutableArray()
+                : ImmutableArray<string>.Empty;
+        }
+
+        internal static string Identifier(string name) =>
+            SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+        private static string SanitizeHint(string name) => new string(name.Select(c => char.IsLetterOrDigit(c) || c == '_' ? c : '_').ToArray()).TrimEnd('_');
+
+        private static string SignatureHash(IMethodSymbol method) => Hash(method.ToDisplayString(s_signatureFormat) + " => " + method.ReturnType.ToDisplayString(s_typeFormat), 4);
+
+        internal static string Hash(string text, int bytes)
+        {
+            using var sha = SHA256.Create();
+            byte[] digest = sha.ComputeHash(Encoding.UTF8.GetBytes(text));
+            var sb = new StringBuilder(bytes * 2);
+            for (int i = 0; i < bytes; i++)
+            {
+                sb.Append(digest[i].ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            return sb.ToString();
+        }
+    }
+}

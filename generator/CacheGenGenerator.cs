@@ -1,0 +1,40 @@
+using CacheGen.Generator.Helpers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace CacheGen.Generator;
+
+/// <summary>
+/// Writes the bodies of <c>[Cached]</c> and <c>[InvalidatesCache]</c> partial methods: cache-aside wrappers
+/// around the sibling <c>{Name}Core</c> implementation. Reports nothing: the analyzers explain invalid methods.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed partial class CacheGenGenerator : IIncrementalGenerator
+{
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        // one spec per [Cached] method; methods that are not partial definitions give null
+        var cached = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                KnownNames.CachedAttribute,
+                predicate: static (node, _) => node is MethodDeclarationSyntax,
+                transform: static (ctx, ct) => Parser.ParseCached(ctx, ct))
+            .Where(static spec => spec is not null)
+            .Select(static (spec, _) => spec!)
+            .WithTrackingName(TrackingNames.CachedMethods);
+
+        // one spec per [InvalidatesCache] method (all its attributes together)
+        var invalidating = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                KnownNames.InvalidatesCacheAttribute,
+                predicate: static (node, _) => node is MethodDeclarationSyntax,
+                transform: static (ctx, ct) => Parser.ParseInvalidating(ctx, ct))
+            .Where(static spec => spec is not null)
+            .Select(static (spec, _) => spec!)
+            .WithTrackingName(TrackingNames.InvalidatingMethods);
+
+        context.RegisterSourceOutput(cached, static (spc, spec) => spc.AddSource(spec.HintName, Emitter.Emit(spec)));
+        context.RegisterSourceOutput(invalidating, static (spc, spec) => spc.AddSource(spec.HintName, Emitter.Emit(spec)));
+    }
+}
