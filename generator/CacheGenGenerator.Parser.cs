@@ -299,7 +299,8 @@ public sealed partial class CacheGenGenerator
                     return null;
                 }
 
-                bool referenceHop = type.IsReferenceType;
+                // '?.' only where null is declared possible: after it, flow analysis would think a non-null parameter may be null
+                bool referenceHop = type.IsReferenceType && type.NullableAnnotation != NullableAnnotation.NotAnnotated;
                 ISymbol? member = type.GetMembers(parts[i]).FirstOrDefault(m => !m.IsStatic && m.DeclaredAccessibility == Accessibility.Public && m is IPropertySymbol { IsIndexer: false, GetMethod: not null } or IFieldSymbol);
                 if (member is null)
                 {

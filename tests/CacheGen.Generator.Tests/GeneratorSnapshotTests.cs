@@ -1,0 +1,264 @@
+using CacheGen.Generator.Tests.Infrastructure;
+
+namespace CacheGen.Generator.Tests;
+
+/// <summary>One snapshot per supported shape; every output must compile with nullable on and warnings as errors.</summary>
+public sealed class GeneratorSnapshotTests
+{
+    private const string Usings = """
+        using System;
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using CacheGen;
+
+        """;
+
+    [Fact]
+    public void TaskWithKeyTemplateAndTags_GeneratesWrapperAndInvalidator()
+    {
+        var sources = GeneratorHarness.Run(Usings + """
+            namespace Demo;
+
+            public sealed record ThermalReport(int RackId, double Celsius);
+            public sealed record RackUpdate(double Celsius);
+
+            public sealed partial class RackService(ICacheClient cache)
+            {
+                [Cached("thermal", 300, Key = "rack:{rackId}", Tags = ["rack:{rackId}"])]
+                public partial Task<ThermalReport> GetThermalAnalysisAsync(int rackId, CancellationToken ct = default);
+
+                private Task<ThermalReport> GetThermalAnalysisAsyncCore(int rackId, CancellationToken ct) => Task.FromResult(new ThermalReport(rackId, 21.5));
+
+                [InvalidatesCache("thermal", Key = "rack:{rackId}")]
+                [InvalidatesCache(Tags = ["rack:{rackId}"])]
+                public partial Task UpdateRackAsync(int rackId, RackUpdate update, CancellationToken ct = default);
+
+                private Task UpdateRackAsyncCore(int rackId, RackUpdate update, CancellationToken ct) => Task.CompletedTask;
+            }
+            """);
+
+        VerifyAll(sources, ["Demo.RackService.GetThermalAnalysisAsync.g.cs", "Demo.RackService.UpdateRackAsync.g.cs"]);
+    }
+
+    [Fact]
+    public void ValueTaskWithDefaultKey_WritesEveryKeyParameterInOrder()
+    {
+        var sources = GeneratorHarness.Run(Usings + """
+            namespace Demo;
+
+            public enum Region { North = 1, South = 2 }
+            public readonly record struct Window(DateTimeOffset From, DateTimeOffset To);
+            public sealed record Filter(Region Region, string? Name);
+            public sealed record Hit(int Id);
+
+            public sealed partial class SearchService
+            {
+                private readonly ICacheClient _cache;
+
+                public SearchService(ICacheClient cache) => _cache = cache;
+
+                [Cached("search", 3600)]
+                public partial ValueTask<IReadOnlyList<Hit>> SearchAsync(string? query, CancellationToken ct, int? limit, Region region, Guid tenant, Window window, Filter? filter, List<string> labels, [NotCacheKey] string traceId);
+
+                private ValueTask<IReadOnlyList<Hit>> SearchAsyncCore(string? query, CancellationToken ct, int? limit, Region region, Guid tenant, Window window, Filter? filter, List<string> labels, string traceId)
+                    => new(new List<Hit>());
+            }
+            """);
+
+        VerifyAll(sources, ["Demo.SearchService.SearchAsync.g.cs"]);
+    }
+
+    [Fact]
+    public void SyncStaticMethod_UsesStaticClientAndBlockingPath()
+    {
+        var sources = GeneratorHarness.Run(Usings + """
+            namespace Demo;
+
+            public static partial class Pricing
+            {
+                public static ICacheClient Cache { get; set; } = null!;
+
+                [Cached("pricing", 60)]
+                public static partial decimal GetPrice(string sku);
+
+                private static decimal GetPriceCore(string sku) => 9.99m;
+
+                [InvalidatesCache("pricing")]
+                public static partial void Reprice();
+
+                private static void RepriceCore()
+                {
+                }
+            }
+            """);
+
+        VerifyAll(sources, ["Demo.Pricing.GetPrice.g.cs", "Demo.Pricing.Reprice.g.cs"]);
+    }
+
+    [Fact]
+    public void NestedGenericTypesAndGenericMethod_NameTypeArgumentsInKey()
+    {
+        var sources = GeneratorHarness.Run(Usings + """
+            namespace Demo
+            {
+                public partial class Outer<TEntity>
+                    where TEntity : class
+                {
+                    public partial record struct Repository(ICacheClient Cache)
+                    {
+                        [Cached("entities", 120)]
+                        public partial Task<TEntity?> FindAsync(long id);
+
+                        private Task<TEntity?> FindAsyncCore(long id) => Task.FromResult<TEntity?>(null);
+
+                        [Cached("entities", 120)]
+                        public partial Task<TResult> ProjectAsync<TResult>(long id)
+                            where TResult : class, new();
+
+                        private Task<TResult> ProjectAsyncCore<TResult>(long id)
+                            where TResult : class, new() => Task.FromResult(new TResult());
+                    }
+                }
+            }
+            """);
+
+        VerifyAll(sources, ["Demo.Outer_TEntity.Repository.FindAsync.g.cs", "Demo.Outer_TEntity.Repository.ProjectAsync.g.cs"]);
+    }
+
+    [Fact]
+    public void Overloads_GetDistinctHintNamesAndIdentities()
+    {
+        var sources = GeneratorHarness.Run(Usings + """
+            public partial class Catalog(ICacheClient cache)
+            {
+                [Cached("catalog", 60)]
+                public partial string Find(int id);
+
+                [Cached("catalog", 60)]
+                public partial string Find(string name);
+
+                private string FindCore(int id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+                private string FindCore(string name) => name;
+            }
+            """);
+
+        Assert.Equal(2, sources.Count);
+        Assert.All(sources.Keys, hint => Assert.Matches(@"^Catalog\.Find\.[0-9a-f]{8}\.g\.cs$", hint));
+        var identities = sources.Values.Select(s => System.Text.RegularExpressions.Regex.Match(s, "\"Catalog\\.Find~[0-9a-f]{8}\"").Value).ToList();
+        Assert.Equal(2, identities.Distinct().Count());
+        Assert.DoesNotContain(string.Empty, identities);
+    }
+
+    [Fact]
+    public void InvalidationShapes_RunCoreFirstThenInvalidate()
+    {
+        var sources = GeneratorHarness.Run(Usings + """
+            namespace Demo;
+
+            public sealed record Rack(int Id, string Site);
+
+            public partial class Admin(ICacheClient cache)
+            {
+                [InvalidatesCache("thermal")]
+                [InvalidatesCache("racks", Key = "site:{rack.Site}:rack:{rack.Id}")]
+                public partial ValueTask<int> SaveAsync(Rack rack);
+
+                private ValueTask<int> SaveAsyncCore(Rack rack) => new(rack.Id);
+
+                [InvalidatesCache(Tags = ["site:{site}", "all"])]
+                public partial ValueTask ClearSiteAsync(string site);
+
+                private ValueTask ClearSiteAsyncCore(string site) => default;
+
+                [InvalidatesCache("thermal")]
+                public partial int Recalibrate();
+
+                private int RecalibrateCore() => 1;
+            }
+            """);
+
+        VerifyAll(sources, ["Demo.Admin.SaveAsync.g.cs", "Demo.Admin.ClearSiteAsync.g.cs", "Demo.Admin.Recalibrate.g.cs"]);
+    }
+
+    [Fact]
+    public void MemberPathTemplate_UsesNullConditionalAccess()
+    {
+        var sources = GeneratorHarness.Run(Usings + """
+            namespace Demo;
+
+            public sealed class Query
+            {
+                public string? Region { get; init; }
+                public int Page { get; init; }
+            }
+
+            public partial class Reports(ICacheClient cache)
+            {
+                [Cached("reports", 600, Key = "region:{query.Region}:page:{query.Page}", Version = "v2")]
+                public partial Task<string> GetAsync(Query query, CancellationToken ct);
+
+                private Task<string> GetAsyncCore(Query query, CancellationToken ct) => Task.FromResult("r");
+            }
+            """);
+
+        VerifyAll(sources, ["Demo.Reports.GetAsync.g.cs"]);
+    }
+
+    [Fact]
+    public void UnsupportedKeyParameter_GetsUncachedBodyThatCompiles()
+    {
+        var sources = GeneratorHarness.Run(Usings + """
+            namespace Demo;
+
+            public partial class Legacy
+            {
+                private ICacheClient Cache { get; } = null!;
+
+                [Cached("legacy", 60)]
+                public partial Task<string> GetAsync(object anything);
+
+                private Task<string> GetAsyncCore(object anything) => Task.FromResult("x");
+            }
+            """);
+
+        string body = sources["Demo.Legacy.GetAsync.g.cs"];
+        Assert.Contains("return this.GetAsyncCore(anything);", body);
+        Assert.DoesNotContain("GetOrSet", body);
+    }
+
+    [Fact]
+    public void Output_IsIdenticalUnderAnotherCulture()
+    {
+        const string source = Usings + """
+            public partial class Svc(ICacheClient cache)
+            {
+                [Cached("n", 60)]
+                public partial double Get(double x, DateTime at);
+
+                private double GetCore(double x, DateTime at) => x;
+            }
+            """;
+        var invariant = GeneratorHarness.Run(source);
+        var previous = System.Globalization.CultureInfo.CurrentCulture;
+        try
+        {
+            System.Globalization.CultureInfo.CurrentCulture = new System.Globalization.CultureInfo("tr-TR");
+            Assert.Equal(invariant, GeneratorHarness.Run(source));
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = previous;
+        }
+    }
+
+    private static void VerifyAll(IReadOnlyDictionary<string, string> sources, string[] expectedHints, [System.Runtime.CompilerServices.CallerMemberName] string testMethod = "")
+    {
+        Assert.Equal(expectedHints.OrderBy(h => h, StringComparer.Ordinal), sources.Keys.OrderBy(h => h, StringComparer.Ordinal));
+        foreach (string hint in expectedHints)
+        {
+            Snapshot.Verify(sources[hint], hint, nameof(GeneratorSnapshotTests), testMethod);
+        }
+    }
+}
