@@ -1,6 +1,7 @@
 namespace CacheGen;
 
 /// <summary>The state of the cache circuit breaker.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<CircuitState>))]
 public enum CircuitState
 {
     /// <summary>Store calls flow.</summary>
