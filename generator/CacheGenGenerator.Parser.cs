@@ -91,7 +91,7 @@ public sealed partial class CacheGenGenerator
                     return common;
                 }
 
-                invalidations.Add(new InvalidationSpec(ns, key, new EquatableArray<EquatableArray<KeySegmentSpec>>(tagSpecs)));
+                invalidations.Add(new InvalidationSpec(ns, keyTemplate, new EquatableArray<string>(tags), key, new EquatableArray<EquatableArray<KeySegmentSpec>>(tagSpecs)));
             }
 
             return common with { Invalidations = new EquatableArray<InvalidationSpec>(invalidations) };
@@ -166,6 +166,7 @@ public sealed partial class CacheGenGenerator
 
             return new MethodSpec(
                 hint,
+                method.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat),
                 ns.Length == 0 ? null : ns,
                 new EquatableArray<ContainingTypeSpec>(containing),
                 string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword) && !m.IsKind(SyntaxKind.AsyncKeyword)).Select(m => m.Text)),
@@ -243,7 +244,7 @@ public sealed partial class CacheGenGenerator
 
             string descriptor = "__cacheGen_" + method.Name + (method.ContainingType.GetMembers(method.Name).Length > 1 ? "_" + SignatureHash(method) : string.Empty);
             string fingerprint = Hash(Fingerprint(method.ReturnType is INamedTypeSymbol { IsGenericType: true } named && common.ValueType is not null && common.ReturnKind != ReturnKind.Sync ? named.TypeArguments[0] : method.ReturnType, 0, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default)) + "|" + version, 8);
-            return new CacheSpec(ns, ttl, descriptor, identity, key, new EquatableArray<EquatableArray<KeySegmentSpec>>(tags), fingerprint);
+            return new CacheSpec(ns, ttl, descriptor, identity, keyTemplate, new EquatableArray<string>(NamedStrings(attribute, "Tags")), key, new EquatableArray<EquatableArray<KeySegmentSpec>>(tags), fingerprint);
         }
 
         private static bool HasKeyValue(ParameterSpec p, IMethodSymbol method) =>

@@ -1,4 +1,6 @@
+using System.Linq;
 using CacheGen.Generator.Helpers;
+using CacheGen.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -36,5 +38,19 @@ public sealed partial class CacheGenGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(cached, static (spc, spec) => spc.AddSource(spec.HintName, Emitter.Emit(spec)));
         context.RegisterSourceOutput(invalidating, static (spc, spec) => spc.AddSource(spec.HintName, Emitter.Emit(spec)));
+
+        // the key catalogue: reduce each spec to its catalogue lines first, so a body edit changes nothing here
+        var catalog = cached.Select(static (spec, _) => Emitter.CatalogLines(spec))
+            .Collect()
+            .Combine(invalidating.Select(static (spec, _) => Emitter.CatalogLines(spec)).Collect())
+            .Select(static (pair, _) => new EquatableArray<CatalogEntrySpec>(pair.Left.Concat(pair.Right).SelectMany(lines => lines)))
+            .WithTrackingName(TrackingNames.Catalog);
+        context.RegisterSourceOutput(catalog, static (spc, lines) =>
+        {
+            if (lines.Count > 0)
+            {
+                spc.AddSource("CacheGenCatalog.g.cs", Emitter.EmitCatalog(lines));
+            }
+        });
     }
 }

@@ -5,4 +5,5 @@ internal static class TrackingNames
 {
     public const string CachedMethods = nameof(CachedMethods);
     public const string InvalidatingMethods = nameof(InvalidatingMethods);
+    public const string Catalog = nameof(Catalog);
 }

@@ -6,6 +6,7 @@ namespace CacheGen.Generator.Model;
 /// <summary>Everything the emitter needs for one annotated method.</summary>
 internal sealed record MethodSpec(
     string HintName,
+    string MethodDisplay,
     string? Namespace,
     EquatableArray<ContainingTypeSpec> ContainingTypes,
     string Modifiers,
@@ -45,12 +46,17 @@ internal sealed record CacheSpec(
     int TtlSeconds,
     string DescriptorName,
     string Identity,
+    string? KeyTemplate,
+    EquatableArray<string> TagTemplates,
     EquatableArray<KeySegmentSpec> Key,
     EquatableArray<EquatableArray<KeySegmentSpec>> Tags,
     string SchemaFingerprint);
 
 /// <summary>One <c>[InvalidatesCache]</c>.</summary>
-internal sealed record InvalidationSpec(string? CacheNamespace, EquatableArray<KeySegmentSpec> Key, EquatableArray<EquatableArray<KeySegmentSpec>> Tags);
+internal sealed record InvalidationSpec(string? CacheNamespace, string? KeyTemplate, EquatableArray<string> TagTemplates, EquatableArray<KeySegmentSpec> Key, EquatableArray<EquatableArray<KeySegmentSpec>> Tags);
+
+/// <summary>A line of the key catalogue: a cached method (<c>TtlSeconds</c> &gt; 0) or an invalidator.</summary>
+internal sealed record CatalogEntrySpec(string Method, string? CacheNamespace, string? Identity, string? KeyTemplate, int TtlSeconds, EquatableArray<string> Tags);
 
 /// <summary>A key segment: a literal, or a value read by <c>Expression</c> (a parameter or a member path).</summary>
 internal sealed record KeySegmentSpec(string? Literal, string? Expression, KeyValueSpec? Value);

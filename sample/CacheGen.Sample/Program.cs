@@ -31,6 +31,7 @@ app.MapPost("/search/rebuild", (RackService service) =>
 // the seeds' operator endpoints: statistics and health
 app.MapGet("/health/cache/stats", (ICacheClient cache, RackRepository racks) =>
     Results.Ok(new { statistics = cache.GetStatistics(), computations = racks.Computations }));
+app.MapGet("/cache/catalog", () => Results.Ok(new { cached = CacheCatalog.Entries, invalidators = CacheCatalog.Invalidators }));
 app.MapHealthChecks("/health");
 
 app.Run();
