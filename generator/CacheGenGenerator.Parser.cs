@@ -10,6 +10,7 @@ using CacheGen.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using static CacheGen.Generator.CacheGenRules;
 
 namespace CacheGen.Generator;
 
@@ -70,7 +71,7 @@ public sealed partial class CacheGenGenerator
                 string? keyTemplate = NamedString(attribute, "Key");
                 var tags = NamedStrings(attribute, "Tags");
                 EquatableArray<KeySegmentSpec> key = EquatableArray<KeySegmentSpec>.Empty;
-                if (keyTemplate is not null && (ns is null || !TryParseTemplate(keyTemplate, method, out key)))
+                if (keyTemplate is not null && (ns is null || !TryParseTemplate(keyTemplate, method, out key, out _, out _)))
                 {
                     return common;
                 }
@@ -78,7 +79,7 @@ public sealed partial class CacheGenGenerator
                 var tagSpecs = new List<EquatableArray<KeySegmentSpec>>();
                 foreach (string tag in tags)
                 {
-                    if (!TryParseTemplate(tag, method, out var tagSpec))
+                    if (!TryParseTemplate(tag, method, out var tagSpec, out _, out _))
                     {
                         return common;
                     }
@@ -144,7 +145,7 @@ public sealed partial class CacheGenGenerator
                 return null;
             }
 
-            string? client = FindClient(method.ContainingType, method.IsStatic);
+            string? client = FindClient(method.ContainingType, method.IsStatic, out _);
             if (client is null)
             {
                 return null;
@@ -222,7 +223,7 @@ public sealed partial class CacheGenGenerator
             }
             else
             {
-                if (!TryParseTemplate(keyTemplate, method, out key))
+                if (!TryParseTemplate(keyTemplate, method, out key, out _, out _))
                 {
                     return null;
                 }
@@ -234,7 +235,7 @@ public sealed partial class CacheGenGenerator
             foreach (string tag in NamedStrings(attribute, "Tags"))
             {
                 ct.ThrowIfCancellationRequested();
-                if (!TryParseTemplate(tag, method, out var tagSpec))
+                if (!TryParseTemplate(tag, method, out var tagSpec, out _, out _))
                 {
                     return null;
                 }
@@ -249,191 +250,6 @@ public sealed partial class CacheGenGenerator
 
         private static bool HasKeyValue(ParameterSpec p, IMethodSymbol method) =>
             !method.Parameters.First(x => Identifier(x.Name) == p.Name).GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.NotCacheKeyAttribute);
-
-        /// <summary>Parses <c>seg:{param}:{param.Member}</c>; each placeholder must fill a whole <c>:</c>-separated segment, so keys stay injective.</summary>
-        private static bool TryParseTemplate(string template, IMethodSymbol method, out EquatableArray<KeySegmentSpec> segments)
-        {
-            segments = EquatableArray<KeySegmentSpec>.Empty;
-            var result = new List<KeySegmentSpec>();
-            foreach (var segment in CacheKeyRules.SplitTemplate(template))
-            {
-                if (segment.Kind == TemplateSegmentKind.Invalid)
-                {
-                    return false;
-                }
-
-                if (segment.Kind == TemplateSegmentKind.Literal)
-                {
-                    result.Add(new KeySegmentSpec(segment.Text, null, null));
-                    continue;
-                }
-
-                var value = ResolvePath(segment.Text, method);
-                if (value is null)
-                {
-                    return false;
-                }
-
-                result.Add(value);
-            }
-
-            segments = new EquatableArray<KeySegmentSpec>(result);
-            return true;
-        }
-
-        private static KeySegmentSpec? ResolvePath(string path, IMethodSymbol method)
-        {
-            string[] parts = path.Split('.');
-            var parameter = method.Parameters.FirstOrDefault(p => p.Name == parts[0]);
-            if (parameter is null || IsCancellationToken(parameter.Type))
-            {
-                return null;
-            }
-
-            ITypeSymbol type = parameter.Type;
-            var expression = new StringBuilder(Identifier(parameter.Name));
-            bool maybeNull = false;
-            for (int i = 1; i < parts.Length; i++)
-            {
-                if (type.IsValueType && type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T)
-                {
-                    return null;
-                }
-
-                // '?.' only where null is declared possible: after it, flow analysis would think a non-null parameter may be null
-                bool referenceHop = type.IsReferenceType && type.NullableAnnotation != NullableAnnotation.NotAnnotated;
-                ISymbol? member = type.GetMembers(parts[i]).FirstOrDefault(m => !m.IsStatic && m.DeclaredAccessibility == Accessibility.Public && m is IPropertySymbol { IsIndexer: false, GetMethod: not null } or IFieldSymbol);
-                if (member is null)
-                {
-                    return null;
-                }
-
-                expression.Append(referenceHop ? "?." : ".").Append(Identifier(member.Name));
-                maybeNull |= referenceHop;
-                type = member is IPropertySymbol prop ? prop.Type : ((IFieldSymbol)member).Type;
-            }
-
-            var value = KeyValueOf(type, 0);
-            if (value is null)
-            {
-                return null;
-            }
-
-            if (maybeNull && type.IsValueType && value.Kind != KeyValueKind.Nullable)
-            {
-                value = new KeyValueSpec(KeyValueKind.Nullable, true, null, value, EquatableArray<KeyMemberSpec>.Empty);
-            }
-            else if (maybeNull && !value.CanBeNull)
-            {
-                value = value with { CanBeNull = true };
-            }
-
-            return new KeySegmentSpec(null, expression.ToString(), value);
-        }
-
-        /// <summary>The key shape of a type, or null when it has no sound, value-based, invariant text form.</summary>
-        internal static KeyValueSpec? KeyValueOf(ITypeSymbol type, int depth)
-        {
-            if (depth > 4)
-            {
-                return null;
-            }
-
-            var none = EquatableArray<KeyMemberSpec>.Empty;
-            bool canBeNull = type.IsReferenceType;
-            switch (type.SpecialType)
-            {
-                case SpecialType.System_String:
-                    return new KeyValueSpec(KeyValueKind.Direct, false, null, null, none);
-                case SpecialType.System_Boolean:
-                case SpecialType.System_Char:
-                case SpecialType.System_SByte:
-                case SpecialType.System_Byte:
-                case SpecialType.System_Int16:
-                case SpecialType.System_UInt16:
-                case SpecialType.System_Int32:
-                case SpecialType.System_UInt32:
-                case SpecialType.System_Int64:
-                case SpecialType.System_UInt64:
-                case SpecialType.System_Single:
-                case SpecialType.System_Double:
-                case SpecialType.System_Decimal:
-                case SpecialType.System_DateTime:
-                    return new KeyValueSpec(KeyValueKind.Direct, false, null, null, none);
-            }
-
-            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
-            {
-                var inner = KeyValueOf(nullable.TypeArguments[0], depth + 1);
-                return inner is null ? null : new KeyValueSpec(KeyValueKind.Nullable, true, null, inner, none);
-            }
-
-            string name = type.ToDisplayString();
-            if (name is "System.Guid" or "System.DateTimeOffset" or "System.DateOnly" or "System.TimeOnly" or "System.TimeSpan" or "System.Int128" or "System.UInt128")
-            {
-                return new KeyValueSpec(KeyValueKind.Direct, false, null, null, none);
-            }
-
-            if (type is INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } underlying })
-            {
-                return new KeyValueSpec(KeyValueKind.Enum, false, underlying.ToDisplayString(), null, none);
-            }
-
-            if (type is IArrayTypeSymbol { IsSZArray: true } array)
-            {
-                var element = KeyValueOf(array.ElementType, depth + 1);
-                return element is null ? null : new KeyValueSpec(KeyValueKind.List, true, "Length", element, none);
-            }
-
-            if (type is INamedTypeSymbol { IsGenericType: true } generic && generic.TypeArguments.Length == 1
-                && generic.OriginalDefinition.ToDisplayString() is "System.Collections.Generic.List<T>" or "System.Collections.Generic.IList<T>" or "System.Collections.Generic.IReadOnlyList<T>" or "System.Collections.Immutable.ImmutableArray<T>" or "System.Collections.Immutable.ImmutableList<T>")
-            {
-                // ordered sequences only: a set's enumeration order is not a value, so equal sets could give different keys
-                var element = KeyValueOf(generic.TypeArguments[0], depth + 1);
-                string count = generic.OriginalDefinition.ToDisplayString() == "System.Collections.Immutable.ImmutableArray<T>" ? "Length" : "Count";
-                return element is null ? null : new KeyValueSpec(KeyValueKind.List, canBeNull, count, element, none);
-            }
-
-            if (type.AllInterfaces.Any(i => i.ToDisplayString() == "System.IFormattable") && type.TypeKind != TypeKind.TypeParameter)
-            {
-                return new KeyValueSpec(KeyValueKind.Formattable, canBeNull, null, null, none);
-            }
-
-            if (type is INamedTypeSymbol named && (named.IsRecord || named.TypeKind == TypeKind.Struct) && named.TypeKind != TypeKind.Interface)
-            {
-                var members = new List<KeyMemberSpec>();
-                foreach (var member in named.GetMembers())
-                {
-                    if (member.IsStatic || member.IsImplicitlyDeclared || member.DeclaredAccessibility != Accessibility.Public)
-                    {
-                        continue;
-                    }
-
-                    ITypeSymbol? memberType = member switch
-                    {
-                        IPropertySymbol { IsIndexer: false, GetMethod: not null } p => p.Type,
-                        IFieldSymbol f => f.Type,
-                        _ => null,
-                    };
-                    if (memberType is null)
-                    {
-                        continue;
-                    }
-
-                    var value = KeyValueOf(memberType, depth + 1);
-                    if (value is null)
-                    {
-                        return null;
-                    }
-
-                    members.Add(new KeyMemberSpec(Identifier(member.Name), value));
-                }
-
-                return members.Count == 0 ? null : new KeyValueSpec(KeyValueKind.Group, canBeNull, null, null, new EquatableArray<KeyMemberSpec>(members));
-            }
-
-            return null;
-        }
 
         private static string Fingerprint(ITypeSymbol type, int depth, HashSet<ITypeSymbol> visiting)
         {
@@ -471,100 +287,6 @@ public sealed partial class CacheGenGenerator
             visiting.Remove(type);
             return sb.ToString();
         }
-
-        private static IMethodSymbol? FindCore(IMethodSymbol method)
-        {
-            foreach (var core in method.ContainingType.GetMembers(method.Name + KnownNames.CoreSuffix).OfType<IMethodSymbol>())
-            {
-                if (core.IsStatic != method.IsStatic || core.TypeParameters.Length != method.TypeParameters.Length || core.Parameters.Length != method.Parameters.Length)
-                {
-                    continue;
-                }
-
-                // compare with the method's own type parameters substituted, so Core<U> matches M<T>
-                var constructed = core.TypeParameters.Length == 0 ? core : core.Construct(method.TypeParameters.Cast<ITypeSymbol>().ToArray());
-                bool matches = SymbolEqualityComparer.Default.Equals(constructed.ReturnType, method.ReturnType);
-                for (int i = 0; matches && i < core.Parameters.Length; i++)
-                {
-                    matches = core.Parameters[i].RefKind == RefKind.None && SymbolEqualityComparer.Default.Equals(constructed.Parameters[i].Type, method.Parameters[i].Type);
-                }
-
-                if (matches)
-                {
-                    return core;
-                }
-            }
-
-            return null;
-        }
-
-        /// <summary>The one <c>ICacheClient</c> field or property (else primary-constructor parameter) of the type, as an expression.</summary>
-        private static string? FindClient(INamedTypeSymbol type, bool forStatic)
-        {
-            var members = type.GetMembers()
-                .Where(m => m is IFieldSymbol { IsImplicitlyDeclared: false } or IPropertySymbol { IsIndexer: false })
-                .Where(m => IsCacheClient(m is IFieldSymbol f ? f.Type : ((IPropertySymbol)m).Type))
-                .Where(m => !forStatic || m.IsStatic)
-                .ToList();
-            if (members.Count == 1)
-            {
-                return members[0].IsStatic ? Identifier(members[0].Name) : "this." + Identifier(members[0].Name);
-            }
-
-            if (members.Count > 1 || forStatic)
-            {
-                return null;
-            }
-
-            var primary = type.InstanceConstructors.FirstOrDefault(c => c.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax));
-            var parameters = primary?.Parameters.Where(p => IsCacheClient(p.Type)).ToList();
-            return parameters is { Count: 1 } ? Identifier(parameters[0].Name) : null;
-        }
-
-        private static bool IsCacheClient(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat.WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.None)) == KnownNames.CacheClientInterface;
-
-        private static bool IsCancellationToken(ITypeSymbol type) => type.ToDisplayString() == "System.Threading.CancellationToken";
-
-        private static ReturnKind? ClassifyReturn(ITypeSymbol type, out ITypeSymbol? valueType)
-        {
-            valueType = null;
-            if (type.SpecialType == SpecialType.System_Void)
-            {
-                return ReturnKind.Void;
-            }
-
-            string name = type.OriginalDefinition.ToDisplayString();
-            switch (name)
-            {
-                case "System.Threading.Tasks.Task":
-                    return ReturnKind.TaskVoid;
-                case "System.Threading.Tasks.ValueTask":
-                    return ReturnKind.ValueTaskVoid;
-                case "System.Threading.Tasks.Task<TResult>":
-                    valueType = ((INamedTypeSymbol)type).TypeArguments[0];
-                    return ReturnKind.Task;
-                case "System.Threading.Tasks.ValueTask<TResult>":
-                    valueType = ((INamedTypeSymbol)type).TypeArguments[0];
-                    return ReturnKind.ValueTask;
-                case "System.Collections.Generic.IAsyncEnumerable<T>":
-                case "System.Collections.Generic.IEnumerable<T>":
-                case "System.Collections.IEnumerable":
-                    // a lazy sequence caches a query, not a value
-                    return null;
-            }
-
-            if (type.IsRefLikeType || type.TypeKind == TypeKind.Pointer)
-            {
-                return null;
-            }
-
-            valueType = type;
-            return ReturnKind.Sync;
-        }
-
-        private static bool IsPartial(INamedTypeSymbol type, CancellationToken ct) =>
-            type.DeclaringSyntaxReferences.Length > 0 && type.DeclaringSyntaxReferences.All(r =>
-                r.GetSyntax(ct) is TypeDeclarationSyntax d && d.Modifiers.Any(SyntaxKind.PartialKeyword));
 
         private static string TypeKeyword(INamedTypeSymbol type) => type switch
         {
@@ -618,9 +340,6 @@ public sealed partial class CacheGenGenerator
                 ? value.Values.Select(v => v.Value as string).Where(s => s is not null).Select(s => s!).ToImmutableArray()
                 : ImmutableArray<string>.Empty;
         }
-
-        internal static string Identifier(string name) =>
-            SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
         private static string SanitizeHint(string name) => new string(name.Select(c => char.IsLetterOrDigit(c) || c == '_' ? c : '_').ToArray()).TrimEnd('_');
 
