@@ -45,7 +45,7 @@ public sealed partial class CacheGenGenerator
             bool isAsyncInvalidation = spec.Cache is null && spec.Invalidations.Count > 0 && spec.ReturnKind is not (ReturnKind.Sync or ReturnKind.Void);
             w.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"CacheGen\", \"{Version}\")]");
             string modifiers = spec.Modifiers.Length == 0 ? string.Empty : spec.Modifiers + " ";
-            string parameters = string.Join(", ", spec.Parameters.Select(p => (p.IsThis ? "this " : string.Empty) + (p.IsParams ? "params " : string.Empty) + p.Type + " " + p.Name));
+            string parameters = string.Join(", ", spec.Parameters.Select(p => (p.IsThis ? "this " : string.Empty) + (p.IsParams ? "params " : string.Empty) + p.RefKind + p.Type + " " + p.Name));
             w.WriteLine($"{modifiers}{(isAsyncInvalidation ? "async " : string.Empty)}partial {spec.ReturnType} {spec.Name}{spec.TypeParameters}({parameters})");
             w.Indentation++;
             foreach (string constraint in spec.Constraints)
@@ -55,7 +55,12 @@ public sealed partial class CacheGenGenerator
 
             w.Indentation--;
             w.OpenBlock();
-            if (spec.Cache is { } c)
+            if (spec.Body == MethodBody.MissingCore)
+            {
+                w.WriteLine($"// no {spec.Name}{KnownNames.CoreSuffix} with the same parameters and return type: see CGEN003");
+                w.WriteLine($"throw new global::System.NotImplementedException(\"Implement {spec.Name}{KnownNames.CoreSuffix} (CacheGen CGEN003).\");");
+            }
+            else if (spec.Cache is { } c)
             {
                 EmitCached(w, spec, c);
             }
@@ -66,7 +71,7 @@ public sealed partial class CacheGenGenerator
             else
             {
                 w.WriteLine("// not cached: the CacheGen analyzers report why");
-                w.WriteLine($"{(spec.ReturnKind == ReturnKind.Void ? string.Empty : "return ")}{CoreCall(spec, p => p.Name)};");
+                w.WriteLine($"{(spec.ReturnKind == ReturnKind.Void ? string.Empty : "return ")}{CoreCall(spec, p => p.RefKind + p.Name)};");
             }
 
             w.CloseBlock();

@@ -39,7 +39,9 @@ public sealed partial class CacheGenGenerator
                 return null;
             }
 
-            CacheSpec? cache = common.ReturnKind is ReturnKind.Void or ReturnKind.TaskVoid or ReturnKind.ValueTaskVoid
+            CacheSpec? cache = common.Body != MethodBody.Generated
+                || common.ReturnKind is ReturnKind.Void or ReturnKind.TaskVoid or ReturnKind.ValueTaskVoid
+                || (common.ValueType is not null && ValueProblem(method.ReturnType is INamedTypeSymbol { IsGenericType: true } named && common.ReturnKind != ReturnKind.Sync ? named.TypeArguments[0] : method.ReturnType) is not null)
                 ? null
                 : ParseCache(method, context.Attributes[0], common, ct);
 
@@ -58,9 +60,9 @@ public sealed partial class CacheGenGenerator
             }
 
             var common = ParseCommon(method, context.TargetNode, ct);
-            if (common is null)
+            if (common is null || common.Body != MethodBody.Generated)
             {
-                return null;
+                return common;
             }
 
             var invalidations = new List<InvalidationSpec>();
@@ -98,6 +100,36 @@ public sealed partial class CacheGenGenerator
             return common with { Invalidations = new EquatableArray<InvalidationSpec>(invalidations) };
         }
 
+        /// <summary>
+        /// CGEN001/CGEN002, reported by the generator: when a method or its type is not partial, the user's code
+        /// does not compile, and a command-line build with compiler errors shows no analyzer diagnostics.
+        /// </summary>
+        public static Diagnostic? ShapeDiagnostic(GeneratorAttributeSyntaxContext context, bool skipIfCached, CancellationToken ct)
+        {
+            if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax
+                || (skipIfCached && method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.CachedAttribute)))
+            {
+                return null;
+            }
+
+            var location = syntax.Identifier.GetLocation();
+            bool isDefinitionOnly = method.IsPartialDefinition && method.PartialImplementationPart is null;
+            if (!isDefinitionOnly)
+            {
+                return Diagnostic.Create(Analyzers.DiagnosticDescriptors.MethodNotPartial, location, method.Name);
+            }
+
+            for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+            {
+                if (!IsPartial(type, ct))
+                {
+                    return Diagnostic.Create(Analyzers.DiagnosticDescriptors.TypeNotPartial, location, type.Name, method.Name);
+                }
+            }
+
+            return null;
+        }
+
         private static MethodSpec? ParseCommon(IMethodSymbol method, SyntaxNode node, CancellationToken ct)
         {
             if (!method.IsPartialDefinition || method.PartialImplementationPart is not null || node is not MethodDeclarationSyntax syntax)
@@ -122,33 +154,43 @@ public sealed partial class CacheGenGenerator
             }
 
             var returnKind = ClassifyReturn(method.ReturnType, out var valueType);
-            if (returnKind is null || (valueType is not null && (valueType.IsRefLikeType || valueType.TypeKind == TypeKind.Pointer)))
+            if (returnKind is null)
             {
                 return null;
             }
 
+            // a method that breaks a rule still gets a body that compiles, so the build shows the analyzer's
+            // diagnostic; a command-line build with a compiler error (CS8795) would show no analyzer output at all
+            var body = MethodBody.Generated;
             var parameters = new List<ParameterSpec>();
             foreach (var p in method.Parameters)
             {
-                if (p.RefKind != RefKind.None || p.Type.IsRefLikeType || p.Type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer)
+                if (ParameterProblem(p) is not null)
                 {
-                    return null;
+                    body = MethodBody.PassThrough;
                 }
 
                 bool isToken = IsCancellationToken(p.Type);
                 bool notKey = p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.NotCacheKeyAttribute);
-                parameters.Add(new ParameterSpec(Identifier(p.Name), p.Type.ToDisplayString(s_typeFormat), p.IsParams, p.IsThis, isToken, isToken || notKey ? null : KeyValueOf(p.Type, 0)));
-            }
-
-            if (FindCore(method) is null)
-            {
-                return null;
+                string refKind = p.RefKind switch
+                {
+                    RefKind.Ref => "ref ",
+                    RefKind.Out => "out ",
+                    RefKind.In => "in ",
+                    _ => string.Empty,
+                };
+                parameters.Add(new ParameterSpec(Identifier(p.Name), p.Type.ToDisplayString(s_typeFormat), refKind, p.IsParams, p.IsThis, isToken, isToken || notKey || refKind.Length > 0 ? null : KeyValueOf(p.Type, 0)));
             }
 
             string? client = FindClient(method.ContainingType, method.IsStatic, out _);
             if (client is null)
             {
-                return null;
+                body = MethodBody.PassThrough;
+            }
+
+            if (FindCore(method) is null)
+            {
+                body = MethodBody.MissingCore;
             }
 
             var typeArguments = new List<string>();
@@ -179,8 +221,9 @@ public sealed partial class CacheGenGenerator
                 valueType?.ToDisplayString(s_typeFormat),
                 new EquatableArray<ParameterSpec>(parameters),
                 method.IsStatic,
-                client,
+                client ?? string.Empty,
                 new EquatableArray<string>(typeArguments),
+                body,
                 null,
                 EquatableArray<InvalidationSpec>.Empty);
         }

@@ -39,6 +39,18 @@ public sealed partial class CacheGenGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(cached, static (spc, spec) => spc.AddSource(spec.HintName, Emitter.Emit(spec)));
         context.RegisterSourceOutput(invalidating, static (spc, spec) => spc.AddSource(spec.HintName, Emitter.Emit(spec)));
 
+        // not-partial methods and types: the only diagnostics the generator reports (see Parser.ShapeDiagnostic)
+        var cachedShape = context.SyntaxProvider.ForAttributeWithMetadataName(
+            KnownNames.CachedAttribute,
+            predicate: static (node, _) => node is MethodDeclarationSyntax,
+            transform: static (ctx, ct) => Parser.ShapeDiagnostic(ctx, skipIfCached: false, ct));
+        var invalidatingShape = context.SyntaxProvider.ForAttributeWithMetadataName(
+            KnownNames.InvalidatesCacheAttribute,
+            predicate: static (node, _) => node is MethodDeclarationSyntax,
+            transform: static (ctx, ct) => Parser.ShapeDiagnostic(ctx, skipIfCached: true, ct));
+        context.RegisterSourceOutput(cachedShape.Where(static d => d is not null), static (spc, d) => spc.ReportDiagnostic(d!));
+        context.RegisterSourceOutput(invalidatingShape.Where(static d => d is not null), static (spc, d) => spc.ReportDiagnostic(d!));
+
         // the key catalogue: reduce each spec to its catalogue lines first, so a body edit changes nothing here
         var catalog = cached.Select(static (spec, _) => Emitter.CatalogLines(spec))
             .Collect()

@@ -20,8 +20,22 @@ internal sealed record MethodSpec(
     bool IsStatic,
     string ClientAccess,
     EquatableArray<string> KeyTypeArguments,
+    MethodBody Body,
     CacheSpec? Cache,
     EquatableArray<InvalidationSpec> Invalidations);
+
+/// <summary>What the emitted body does.</summary>
+internal enum MethodBody
+{
+    /// <summary>Cache or invalidate, as the attributes say.</summary>
+    Generated,
+
+    /// <summary>Call Core uncached: the method breaks a rule and the analyzers say which.</summary>
+    PassThrough,
+
+    /// <summary>Throw: there is no matching Core to call (CGEN003).</summary>
+    MissingCore,
+}
 
 /// <summary>A containing type, outermost first: <c>Keyword</c> is e.g. <c>class</c> or <c>record struct</c>, <c>Name</c> holds type parameters.</summary>
 internal sealed record ContainingTypeSpec(string Keyword, string Name);
@@ -38,7 +52,7 @@ internal enum ReturnKind
 }
 
 /// <summary>A parameter as declared (type <c>global::</c>-qualified, no default value: defaults stay on the declaration).</summary>
-internal sealed record ParameterSpec(string Name, string Type, bool IsParams, bool IsThis, bool IsCancellationToken, KeyValueSpec? KeyValue);
+internal sealed record ParameterSpec(string Name, string Type, string RefKind, bool IsParams, bool IsThis, bool IsCancellationToken, KeyValueSpec? KeyValue);
 
 /// <summary>The <c>[Cached]</c> part: descriptor values and the key and tag templates.</summary>
 internal sealed record CacheSpec(

@@ -309,16 +309,6 @@ internal static class CacheGenRules
             case "System.Threading.Tasks.ValueTask<TResult>":
                 valueType = ((INamedTypeSymbol)type).TypeArguments[0];
                 return ReturnKind.ValueTask;
-            case "System.Collections.Generic.IAsyncEnumerable<T>":
-            case "System.Collections.Generic.IEnumerable<T>":
-            case "System.Collections.IEnumerable":
-                // a lazy sequence caches a query, not a value
-                return null;
-        }
-
-        if (type.IsRefLikeType || type.TypeKind == TypeKind.Pointer)
-        {
-            return null;
         }
 
         valueType = type;
@@ -331,4 +321,100 @@ internal static class CacheGenRules
 
     internal static string Identifier(string name) =>
         SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+    /// <summary>Why a parameter cannot pass through a wrapper, or null.</summary>
+    internal static string? ParameterProblem(IParameterSymbol p) =>
+        p.RefKind switch
+        {
+            RefKind.Ref => "'ref' parameters cannot be cached",
+            RefKind.Out => "'out' parameters cannot be cached",
+            RefKind.In => "'in' parameters cannot be cached",
+            RefKind.None when p.Type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer => "pointers have no value to key on",
+            RefKind.None when p.Type.IsRefLikeType => "ref structs cannot be captured by the wrapper",
+            RefKind.None => null,
+            _ => "by-reference parameters cannot be cached",
+        };
+
+    /// <summary>Why a cached value type cannot be stored and read back as the same value, or null.</summary>
+    internal static string? ValueProblem(ITypeSymbol type)
+    {
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+        {
+            type = nullable.TypeArguments[0];
+        }
+
+        string name = type.OriginalDefinition.ToDisplayString();
+        if (type.IsRefLikeType || type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer)
+        {
+            return "a ref struct or pointer cannot outlive the call";
+        }
+
+        if (type.TypeKind == TypeKind.Delegate)
+        {
+            return "a delegate is code, not data";
+        }
+
+        if (type.SpecialType == SpecialType.System_Object || type.TypeKind == TypeKind.Dynamic)
+        {
+            return "an object or dynamic reads back as a JsonElement, not the value that was stored";
+        }
+
+        if (name is "System.Collections.Generic.IEnumerable<T>" or "System.Collections.IEnumerable" or "System.Linq.IQueryable<T>" or "System.Collections.Generic.IAsyncEnumerable<T>")
+        {
+            return "a lazy sequence would cache the query, not its results; return a list or an array";
+        }
+
+        if (name is "System.Threading.Tasks.Task" or "System.Threading.Tasks.Task<TResult>" or "System.Threading.Tasks.ValueTask" or "System.Threading.Tasks.ValueTask<TResult>")
+        {
+            return "a task is a computation in flight";
+        }
+
+        for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
+        {
+            if (t.ToDisplayString() is "System.IO.Stream")
+            {
+                return "a stream is a handle, not data";
+            }
+        }
+
+        if (type.TypeKind == TypeKind.Interface && !type.AllInterfaces.Any(i => i.OriginalDefinition.ToDisplayString() == "System.Collections.Generic.IEnumerable<T>"))
+        {
+            return "an interface that is not a collection cannot be created when the entry is read";
+        }
+
+        if (type.IsAbstract && type.TypeKind == TypeKind.Class)
+        {
+            return "an abstract class cannot be created when the entry is read";
+        }
+
+        return null;
+    }
+
+    /// <summary>Why a key part's type is imprecise, or null.</summary>
+    internal static string? ImpreciseReason(ITypeSymbol type)
+    {
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+        {
+            type = nullable.TypeArguments[0];
+        }
+
+        return type.SpecialType switch
+        {
+            SpecialType.System_Single or SpecialType.System_Double => "floating-point: results of arithmetic that print alike can differ in the last bit, so near-equal inputs miss",
+            SpecialType.System_DateTime => "a DateTime: its Kind is ignored, so a local and a UTC time with the same digits share one key; prefer DateTimeOffset or DateOnly",
+            _ => null,
+        };
+    }
+
+    /// <summary>Whether a parameter name suggests a secret that must not reach a Redis key.</summary>
+    internal static bool IsSecretName(string name)
+    {
+        string n = name.ToLowerInvariant().Replace("_", string.Empty);
+        return n.Contains("password") || n.Contains("passwd") || n.Contains("secret") || n.Contains("apikey") || n.Contains("credential")
+            || n == "token" || n.EndsWith("token", StringComparison.Ordinal) && !n.EndsWith("canceltoken", StringComparison.Ordinal) && !n.EndsWith("cancellationtoken", StringComparison.Ordinal);
+    }
+
+    /// <summary>Whether a key part's type is unbounded (strings and collections), so long values are hashed.</summary>
+    internal static string? UnboundedKind(KeyValueSpec value, ITypeSymbol type) =>
+        type.SpecialType == SpecialType.System_String ? "string" : value.Kind == KeyValueKind.List ? "collection" : null;
 }
