@@ -84,23 +84,23 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor CollidingKeys = Create(
         DiagnosticIds.CollidingKeys, "Cached methods share a key shape",
-        "'{0}' and '{1}' build keys of the same shape '{2}' in namespace '{3}': they would read each other's entries", Keys, DiagnosticSeverity.Warning);
+        "'{0}' and '{1}' build keys of the same shape '{2}' in namespace '{3}': they would read each other's entries", Keys, DiagnosticSeverity.Warning, compilationEnd: true);
 
     public static readonly DiagnosticDescriptor UnknownInvalidationTarget = Create(
         DiagnosticIds.UnknownInvalidationTarget, "Invalidation names nothing cached",
-        "[InvalidatesCache] on '{0}' names {1} '{2}', which no [Cached] method uses; check the spelling", Invalidation, DiagnosticSeverity.Warning);
+        "[InvalidatesCache] on '{0}' names {1} '{2}', which no [Cached] method uses; check the spelling", Invalidation, DiagnosticSeverity.Warning, compilationEnd: true);
 
     public static readonly DiagnosticDescriptor InvalidationKeyMatchesNothing = Create(
         DiagnosticIds.InvalidationKeyMatchesNothing, "Invalidation key matches no cached key",
-        "Key template '{0}' on '{1}' matches no cached key template in namespace '{2}'", Invalidation, DiagnosticSeverity.Warning);
+        "Key template '{0}' on '{1}' matches no cached key template in namespace '{2}'", Invalidation, DiagnosticSeverity.Warning, compilationEnd: true);
 
     public static readonly DiagnosticDescriptor PlaceholderTypeMismatch = Create(
         DiagnosticIds.PlaceholderTypeMismatch, "Placeholder types differ",
-        "Placeholder {0} of '{1}' is '{2}' on '{3}' but '{4}' on '{5}': the two keys are written differently and will not match", Invalidation, DiagnosticSeverity.Warning);
+        "Placeholder {0} of '{1}' is '{2}' on '{3}' but '{4}' on '{5}': the two keys are written differently and will not match", Invalidation, DiagnosticSeverity.Warning, compilationEnd: true);
 
     public static readonly DiagnosticDescriptor NeverInvalidated = Create(
         DiagnosticIds.NeverInvalidated, "Long-lived namespace never invalidated",
-        "Namespace '{0}' caches '{1}' for {2} s and no [InvalidatesCache] method drops it", Invalidation, DiagnosticSeverity.Info);
+        "Namespace '{0}' caches '{1}' for {2} s and no [InvalidatesCache] method drops it", Invalidation, DiagnosticSeverity.Info, compilationEnd: true);
 
     public static readonly DiagnosticDescriptor NondeterministicCore = Create(
         DiagnosticIds.NondeterministicCore, "Cached result depends on a value outside the key",
@@ -110,6 +110,7 @@ internal static class DiagnosticDescriptors
         DiagnosticIds.ValueNotCacheable, "Return value cannot be cached",
         "'{0}' returns '{1}', which cannot be cached: {2}", Usage, DiagnosticSeverity.Error);
 
-    private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity) =>
-        new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics/" + id + ".md");
+    private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, bool compilationEnd = false) =>
+        new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics/" + id + ".md",
+            customTags: compilationEnd ? new[] { WellKnownDiagnosticTags.CompilationEnd } : System.Array.Empty<string>());
 }
