@@ -28,7 +28,8 @@ public sealed class CacheConsistencyAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // the generated implementation part makes a cached method "generated": analyze it, but never report inside generated code
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze);
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(static start =>
         {
@@ -41,8 +42,7 @@ public sealed class CacheConsistencyAnalyzer : DiagnosticAnalyzer
 
     private static void Collect(SymbolAnalysisContext context, ConcurrentBag<CachedUse> cached, ConcurrentBag<InvalidationUse> invalidations)
     {
-        var method = (IMethodSymbol)context.Symbol;
-        if (!method.IsPartialDefinition)
+        if (CacheGenRules.UserDefinition((IMethodSymbol)context.Symbol) is not { } method)
         {
             return;
         }

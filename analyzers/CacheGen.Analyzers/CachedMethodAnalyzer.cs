@@ -43,14 +43,20 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // the generated implementation part makes a cached method "generated": analyze it, but never report inside generated code
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze);
         context.EnableConcurrentExecution();
         context.RegisterSymbolAction(AnalyzeMethod, SymbolKind.Method);
     }
 
     private static void AnalyzeMethod(SymbolAnalysisContext context)
     {
-        var method = (IMethodSymbol)context.Symbol;
+        if (UserDefinition((IMethodSymbol)context.Symbol) is not { } method)
+        {
+            // a body the user wrote: the generator reports CGEN001
+            return;
+        }
+
         var cached = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == KnownNames.CachedAttribute);
         var invalidations = method.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == KnownNames.InvalidatesCacheAttribute).ToList();
         if (cached is null && invalidations.Count == 0)
@@ -58,9 +64,8 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        // the generator reports methods and types that are not partial (CGEN001/CGEN002)
-        if (!method.IsPartialDefinition || method.PartialImplementationPart is not null
-            || !AllContainingTypesPartial(method, context.CancellationToken))
+        // the generator reports types that are not partial (CGEN002)
+        if (!AllContainingTypesPartial(method, context.CancellationToken))
         {
             return;
         }

@@ -243,7 +243,7 @@ internal static class CacheGenRules
             bool matches = SymbolEqualityComparer.Default.Equals(constructed.ReturnType, method.ReturnType);
             for (int i = 0; matches && i < core.Parameters.Length; i++)
             {
-                matches = core.Parameters[i].RefKind == RefKind.None && SymbolEqualityComparer.Default.Equals(constructed.Parameters[i].Type, method.Parameters[i].Type);
+                matches = core.Parameters[i].RefKind == method.Parameters[i].RefKind && SymbolEqualityComparer.Default.Equals(constructed.Parameters[i].Type, method.Parameters[i].Type);
             }
 
             if (matches)
@@ -314,6 +314,25 @@ internal static class CacheGenRules
         valueType = type;
         return ReturnKind.Sync;
     }
+
+    /// <summary>
+    /// The method itself when it is the partial definition the user declared for CacheGen to implement; null for
+    /// an implementation part, for any other method, and when the user wrote the body.
+    /// </summary>
+    internal static IMethodSymbol? UserDefinition(IMethodSymbol method)
+    {
+        // both parts of a partial method are visited: act on the definition only
+        var definition = method;
+        if (!definition.IsPartialDefinition)
+        {
+            return null;
+        }
+
+        return definition.PartialImplementationPart is { } implementation && !IsGeneratedByCacheGen(implementation) ? null : definition;
+    }
+
+    internal static bool IsGeneratedByCacheGen(IMethodSymbol implementation) =>
+        implementation.DeclaringSyntaxReferences.All(r => r.SyntaxTree.FilePath.Replace('\\', '/').Contains("CacheGen.Generator/"));
 
     internal static bool IsPartial(INamedTypeSymbol type, CancellationToken ct) =>
         type.DeclaringSyntaxReferences.Length > 0 && type.DeclaringSyntaxReferences.All(r =>

@@ -1,0 +1,621 @@
+using static CacheGen.Analyzers.Tests.Infrastructure.AnalyzerHarness;
+
+namespace CacheGen.Analyzers.Tests;
+
+/// <summary>For every diagnostic: a source where it fires on the marked span, and a near miss where it does not.</summary>
+public sealed class DiagnosticTests
+{
+    private const string Item = "public sealed record Item(int Id);\n";
+
+    [Fact]
+    public Task CGEN001_Fires_OnCachedMethodWithABody() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public Task<Item> {|CGEN001:Get|}(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN001_DoesNotFire_OnPartialDeclaration() => VerifyNoneAsync("CGEN001", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN002_Fires_WhenTheTypeIsNotPartial() => VerifyAsync(Usings + Item + """
+        public class Svc(ICacheClient cache)
+        {
+            [InvalidatesCache("items")]
+            public partial Task {|CGEN002:Clear|}();
+            private Task ClearCore() => Task.CompletedTask;
+        }
+        """);
+
+    [Fact]
+    public Task CGEN002_DoesNotFire_WhenEveryContainingTypeIsPartial() => VerifyNoneAsync("CGEN002", Usings + Item + """
+        public partial class Outer
+        {
+            public partial class Svc(ICacheClient cache)
+            {
+                [InvalidatesCache("items")]
+                public partial Task Clear();
+                private Task ClearCore() => Task.CompletedTask;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CGEN003_Fires_WhenCoreIsMissingOrMismatched() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> {|CGEN003:Get|}(int id);
+
+            [Cached("items", 60)]
+            public partial Task<Item> {|CGEN003:Find|}(long id);
+            private Task<Item> FindCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN003_DoesNotFire_WhenCoreMatches() => VerifyNoneAsync("CGEN003", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN004_Fires_WithoutACacheClient() => VerifyAsync(Usings + Item + """
+        public partial class Svc
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> {|CGEN004:Get|}(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [Cached("items", 60)]
+            public static partial Task<Item> {|CGEN004:Find|}(int id);
+            private static Task<Item> FindCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN004_DoesNotFire_WithAFieldClient() => VerifyNoneAsync("CGEN004", Usings + Item + """
+        public partial class Svc
+        {
+            private readonly ICacheClient _cache;
+            public Svc(ICacheClient cache) => _cache = cache;
+
+            [Cached("items", 60)]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN005_Fires_WithTwoClients() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient primary, ICacheClient secondary)
+        {
+            public ICacheClient Primary { get; } = primary;
+            public ICacheClient Secondary { get; } = secondary;
+
+            [Cached("items", 60)]
+            public partial Task<Item> {|CGEN005:Get|}(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN005_DoesNotFire_WhenAFieldShadowsTheParameter() => VerifyNoneAsync("CGEN005", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            private readonly ICacheClient _cache = cache;
+
+            [Cached("items", 60)]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN006_Fires_OnCachedMethodWithoutAValue() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task {|CGEN006:Refresh|}(int id);
+            private Task RefreshCore(int id) => Task.CompletedTask;
+
+            [Cached("items", 60)]
+            public partial void {|CGEN006:Touch|}(int id);
+            private void TouchCore(int id) { }
+        }
+        """);
+
+    [Fact]
+    public Task CGEN006_DoesNotFire_OnInvalidatingTask() => VerifyNoneAsync("CGEN006", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [InvalidatesCache("items")]
+            public partial Task Refresh(int id);
+            private Task RefreshCore(int id) => Task.CompletedTask;
+        }
+        """);
+
+    [Fact]
+    public Task CGEN007_Fires_OnByReferenceParameters() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Item Get(ref int {|CGEN007:id|}, out int {|CGEN007:version|});
+            private Item GetCore(ref int id, out int version) { version = 1; return new Item(id); }
+        }
+        """);
+
+    [Fact]
+    public Task CGEN007_DoesNotFire_OnValueParameters() => VerifyNoneAsync("CGEN007", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Item Get(int id, int version);
+            private Item GetCore(int id, int version) => new Item(id);
+        }
+        """);
+
+    [Fact]
+    public Task CGEN008_Fires_WithBothAttributes() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            [InvalidatesCache("items")]
+            public partial Task<Item> {|CGEN008:Get|}(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN008_DoesNotFire_WhenSplit() => VerifyNoneAsync("CGEN008", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [InvalidatesCache("items")]
+            public partial Task<Item> Save(int id);
+            private Task<Item> SaveCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN009_Fires_OnBadNamespaces() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached({|CGEN009:"Items"|}, 60)]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [InvalidatesCache({|CGEN009:"items:*"|})]
+            public partial Task Clear();
+            private Task ClearCore() => Task.CompletedTask;
+        }
+        """);
+
+    [Fact]
+    public Task CGEN009_DoesNotFire_OnLowerCaseDottedNamespace() => VerifyNoneAsync("CGEN009", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("thermal.v2_rack-1", 60)]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN010_Fires_OnZeroTtl() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", {|CGEN010:0|})]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN010_DoesNotFire_OnOneSecond() => VerifyNoneAsync("CGEN010", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 1)]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN011_Fires_AboveThirtyDays() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", {|CGEN011:2592001|})]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN011_DoesNotFire_AtThirtyDays() => VerifyNoneAsync("CGEN011", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 2592000)]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN012_Fires_OnPlaceholderSharingASegment() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, {|CGEN012:Key = "item-{id}"|})]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [Cached("items", 60, {|CGEN012:Key = "item:{id"|})]
+            public partial Task<Item> Find(int id);
+            private Task<Item> FindCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN012_DoesNotFire_OnWholeSegmentPlaceholders() => VerifyNoneAsync("CGEN012", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "item:{id}:v1")]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN013_Fires_OnUnknownPlaceholder() => VerifyAsync(Usings + Item + """
+        public sealed record Filter(string Region);
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, {|CGEN013:Key = "item:{itemId}"|})]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [Cached("items", 60, Key = "f:{filter.Region}", {|CGEN013:Tags = ["f:{filter.Zone}"]|})]
+            public partial Task<Item> Find(Filter filter);
+            private Task<Item> FindCore(Filter filter) => Task.FromResult(new Item(1));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN013_DoesNotFire_OnMemberPath() => VerifyNoneAsync("CGEN013", Usings + Item + """
+        public sealed record Filter(string Region);
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "f:{filter.Region}", Tags = ["f:{filter.Region}"])]
+            public partial Task<Item> Find(Filter filter);
+            private Task<Item> FindCore(Filter filter) => Task.FromResult(new Item(1));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN014_Fires_OnTypesWithoutAKeyForm() => VerifyAsync(Usings + Item + """
+        public sealed class Session { public int UserId { get; set; } }
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Get(object {|CGEN014:query|}, Session {|CGEN014:session|}, HashSet<int> {|CGEN014:ids|});
+            private Task<Item> GetCore(object query, Session session, HashSet<int> ids) => Task.FromResult(new Item(1));
+
+            [Cached("items", 60, {|CGEN014:Key = "s:{session}"|})]
+            public partial Task<Item> Find(Session session);
+            private Task<Item> FindCore(Session session) => Task.FromResult(new Item(1));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN014_DoesNotFire_OnValueTypesRecordsAndLists() => VerifyNoneAsync("CGEN014", Usings + Item + """
+        public enum Kind { A, B }
+        public sealed record Query(string Text, Kind Kind, int? Page);
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Get(Query query, Guid tenant, DateOnly day, IReadOnlyList<int> ids, [NotCacheKey] object trace);
+            private Task<Item> GetCore(Query query, Guid tenant, DateOnly day, IReadOnlyList<int> ids, object trace) => Task.FromResult(new Item(1));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN015_Fires_OnFloatingPointAndDateTime() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Get(double {|CGEN015:celsius|}, DateTime {|CGEN015:at|});
+            private Task<Item> GetCore(double celsius, DateTime at) => Task.FromResult(new Item(1));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN015_DoesNotFire_OnDecimalAndDateTimeOffset() => VerifyNoneAsync("CGEN015", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Get(decimal celsius, DateTimeOffset at);
+            private Task<Item> GetCore(decimal celsius, DateTimeOffset at) => Task.FromResult(new Item(1));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN016_Fires_OnParameterLeftOutOfTheTemplate() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "item:{id}")]
+            public partial Task<Item> Get(int id, string {|CGEN016:region|}, CancellationToken ct);
+            private Task<Item> GetCore(int id, string region, CancellationToken ct) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN016_DoesNotFire_WhenMarkedNotCacheKey() => VerifyNoneAsync("CGEN016", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "item:{id}")]
+            public partial Task<Item> Get(int id, [NotCacheKey] string traceId, CancellationToken ct);
+            private Task<Item> GetCore(int id, string traceId, CancellationToken ct) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN017_Fires_OnSecretLookingKeyParameters() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Get(int id, string {|CGEN017:apiKey|});
+            private Task<Item> GetCore(int id, string apiKey) => Task.FromResult(new Item(id));
+
+            [Cached("items", 60, Key = "u:{accessToken}")]
+            public partial Task<Item> Me(string {|CGEN017:accessToken|});
+            private Task<Item> MeCore(string accessToken) => Task.FromResult(new Item(1));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN017_DoesNotFire_WhenTheSecretIsNotInTheKey() => VerifyNoneAsync("CGEN017", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Get(int id, [NotCacheKey] string password, CancellationToken cancellationToken);
+            private Task<Item> GetCore(int id, string password, CancellationToken cancellationToken) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN018_Fires_OnStringsAndLists() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Get(string {|CGEN018:query|}, List<int> {|CGEN018:ids|});
+            private Task<Item> GetCore(string query, List<int> ids) => Task.FromResult(new Item(1));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN018_DoesNotFire_OnBoundedParts() => VerifyNoneAsync("CGEN018", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Get(int id, Guid tenant, [NotCacheKey] string trace);
+            private Task<Item> GetCore(int id, Guid tenant, string trace) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN019_Fires_OnTwoMethodsWithOneKeyShape() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "item:{id}")]
+            public partial Task<Item> A(int id);
+            private Task<Item> ACore(int id) => Task.FromResult(new Item(id));
+
+            [{|CGEN019:Cached("items", 60, Key = "item:{itemId}")|}]
+            public partial Task<Item> B(int itemId);
+            private Task<Item> BCore(int itemId) => Task.FromResult(new Item(itemId));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN019_DoesNotFire_AcrossNamespacesOrShapes() => VerifyNoneAsync("CGEN019", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "item:{id}")]
+            public partial Task<Item> A(int id);
+            private Task<Item> ACore(int id) => Task.FromResult(new Item(id));
+
+            [Cached("other", 60, Key = "item:{id}")]
+            public partial Task<Item> B(int id);
+            private Task<Item> BCore(int id) => Task.FromResult(new Item(id));
+
+            [Cached("items", 60, Key = "item:{id}:full")]
+            public partial Task<Item> C(int id);
+            private Task<Item> CCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN020_Fires_OnUnusedNamespaceAndTag() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Tags = ["item:{id}"])]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [{|CGEN020:InvalidatesCache("itemz")|}]
+            [{|CGEN020:InvalidatesCache(Tags = ["iten:{id}"])|}]
+            public partial Task Save(int id);
+            private Task SaveCore(int id) => Task.CompletedTask;
+        }
+        """);
+
+    [Fact]
+    public Task CGEN020_DoesNotFire_OnUsedNamespaceAndTag() => VerifyNoneAsync("CGEN020", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Tags = ["item:{id}"])]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [InvalidatesCache("items")]
+            [InvalidatesCache(Tags = ["item:{itemId}"])]
+            public partial Task Save(int itemId);
+            private Task SaveCore(int itemId) => Task.CompletedTask;
+        }
+        """);
+
+    [Fact]
+    public Task CGEN021_Fires_OnKeyMatchingNoCachedKey() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "item:{id}")]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [{|CGEN021:InvalidatesCache("items", Key = "items:{id}")|}]
+            public partial Task Save(int id);
+            private Task SaveCore(int id) => Task.CompletedTask;
+        }
+        """);
+
+    [Fact]
+    public Task CGEN021_DoesNotFire_OnMatchingKey() => VerifyNoneAsync("CGEN021", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "item:{id}")]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [InvalidatesCache("items", Key = "item:{itemId}")]
+            public partial Task Save(long itemId);
+            private Task SaveCore(long itemId) => Task.CompletedTask;
+        }
+        """);
+
+    [Fact]
+    public Task CGEN022_Fires_WhenPlaceholderTypesWriteDifferently() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "item:{id}")]
+            public partial Task<Item> Get(Guid id);
+            private Task<Item> GetCore(Guid id) => Task.FromResult(new Item(1));
+
+            [{|CGEN022:InvalidatesCache("items", Key = "item:{id}")|}]
+            public partial Task Save(string id);
+            private Task SaveCore(string id) => Task.CompletedTask;
+        }
+        """);
+
+    [Fact]
+    public Task CGEN022_DoesNotFire_OnIntegersOfOtherWidths() => VerifyNoneAsync("CGEN022", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "item:{id}")]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [InvalidatesCache("items", Key = "item:{id}")]
+            public partial Task Save(long id);
+            private Task SaveCore(long id) => Task.CompletedTask;
+        }
+        """);
+
+    [Fact]
+    public Task CGEN023_Fires_OnLongLivedNamespaceNothingInvalidates() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [{|CGEN023:Cached("reports", 7200)|}]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN023_DoesNotFire_WhenAnInvalidatorCoversIt() => VerifyNoneAsync("CGEN023", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("reports", 7200)]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [InvalidatesCache("reports")]
+            public partial void Rebuild();
+            private void RebuildCore() { }
+        }
+        """);
+
+    [Fact]
+    public Task CGEN024_Fires_WhenCoreReadsTheClockOrRandomness() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id + {|CGEN024:DateTime.UtcNow|}.Second + {|CGEN024:Guid.NewGuid()|}.GetHashCode() + {|CGEN024:new Random()|}.Next()));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN024_DoesNotFire_OnUncachedMethods() => VerifyNoneAsync("CGEN024", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Get(int id, DateTimeOffset asOf);
+            private Task<Item> GetCore(int id, DateTimeOffset asOf) => Task.FromResult(new Item(id + asOf.Second));
+
+            public Item Now() => new Item(DateTime.UtcNow.Second);
+            private Item NowCore() => new Item(DateTime.UtcNow.Second);
+        }
+        """);
+
+    [Fact]
+    public Task CGEN025_Fires_OnValuesThatCannotRoundTrip() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<object> {|CGEN025:Get|}(int id);
+            private Task<object> GetCore(int id) => Task.FromResult<object>(new Item(id));
+
+            [Cached("items", 60)]
+            public partial IEnumerable<Item> {|CGEN025:All|}(int page);
+            private IEnumerable<Item> AllCore(int page) => new[] { new Item(page) };
+
+            [Cached("items", 60)]
+            public partial Func<int> {|CGEN025:Counter|}(int id);
+            private Func<int> CounterCore(int id) => () => id;
+        }
+        """);
+
+    [Fact]
+    public Task CGEN025_DoesNotFire_OnRecordsAndCollections() => VerifyNoneAsync("CGEN025", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<IReadOnlyList<Item>> All(int page);
+            private Task<IReadOnlyList<Item>> AllCore(int page) => Task.FromResult<IReadOnlyList<Item>>(new[] { new Item(page) });
+
+            [Cached("items", 60)]
+            public partial Dictionary<string, Item?> Map(int page);
+            private Dictionary<string, Item?> MapCore(int page) => new();
+        }
+        """);
+}
