@@ -71,17 +71,25 @@ public sealed partial class CacheClient
                     return await ComputeAsync(method, fullKey, tags, state, factory, cancellationToken).ConfigureAwait(false);
                 }
 
-                if (joined.TryJoin())
+                // a flight that began before an invalidation may compute a value the invalidation removed
+                if (joined.Epoch == Volatile.Read(ref _invalidationEpoch) && joined.TryJoin())
                 {
                     flight = joined;
                     break;
                 }
 
-                _flights.TryRemove(new KeyValuePair<string, object>(fullKey, existing));
+                var replacement = new Flight<T>(Volatile.Read(ref _invalidationEpoch));
+                if (_flights.TryUpdate(fullKey, replacement, existing))
+                {
+                    flight = replacement;
+                    _ = RunFlightAsync(flight, method, fullKey, tags, state, factory);
+                    break;
+                }
+
                 continue;
             }
 
-            var created = new Flight<T>();
+            var created = new Flight<T>(Volatile.Read(ref _invalidationEpoch));
             if (_flights.TryAdd(fullKey, created))
             {
                 flight = created;
@@ -313,7 +321,10 @@ public sealed partial class CacheClient
             return task.Result;
         }
 
+        // the bounded wait ran out (a starved thread pool cannot run the timeout's timer): a counted, logged miss
         Interlocked.Increment(ref _errors);
+        _metrics.Error("timeout", "read", "sync");
+        Log.SyncReadAbandoned(_logger, _options.OperationTimeoutMs + 1000, ThreadPool.ThreadCount, ThreadPool.PendingWorkItemCount);
         return default;
     }
 

@@ -28,12 +28,17 @@ public sealed partial class CacheClient
 
     private async ValueTask InvalidateAsync(Invalidation invalidation, CancellationToken cancellationToken)
     {
+        // the caller's data has changed: computations started before now must not be shared with later callers
+        Interlocked.Increment(ref _invalidationEpoch);
         if (_disabledReason is not null)
         {
             return;
         }
 
-        if (!await ApplyAsync(invalidation, cancellationToken).ConfigureAwait(false))
+        // the caller's token is not passed on: abandoning an invalidation would leave a stale entry behind;
+        // the operation timeout bounds it and a failure is queued for replay
+        _ = cancellationToken;
+        if (!await ApplyAsync(invalidation, CancellationToken.None).ConfigureAwait(false))
         {
             if (_pending.TryAdd(invalidation))
             {

@@ -32,6 +32,7 @@ public sealed partial class CacheClient : ICacheClient, IDisposable
     private long _hits;
     private long _misses;
     private long _errors;
+    private long _invalidationEpoch;
     private int _errorLogged;
     private int _replaying;
 
@@ -107,8 +108,9 @@ public sealed partial class CacheClient : ICacheClient, IDisposable
     private TimeSpan EntryTtl(CachedMethod method)
     {
         int seconds = _options.Namespaces.TryGetValue(method.Namespace, out var ns) && ns.TtlSeconds is int s ? s : (int)method.Ttl.TotalSeconds;
-        seconds = Math.Clamp(seconds, 1, CacheGenDefaults.MaxTtlSeconds - 24 * 3600);
-        double factor = _options.TtlJitter > 0 ? 1 + (Random.Shared.NextDouble() * _options.TtlJitter) : 1;
-        return TimeSpan.FromSeconds(seconds * factor);
+        double jittered = seconds * (_options.TtlJitter > 0 ? 1 + (Random.Shared.NextDouble() * _options.TtlJitter) : 1);
+
+        // capped after the jitter: invalidation stamps (MaxTtlSeconds) must outlive every entry that recorded an older stamp
+        return TimeSpan.FromSeconds(Math.Clamp(jittered, 1, CacheGenDefaults.MaxTtlSeconds - (24 * 3600)));
     }
 }

@@ -38,12 +38,19 @@ public static class CacheGenServiceCollectionExtensions
 
     private static IServiceCollection AddCore(IServiceCollection services)
     {
+        bool first = !services.Any(d => d.ServiceType == typeof(CacheClient));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CacheGenOptions>, Internal.CacheGenOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ICacheSerializer, SystemTextJsonCacheSerializer>();
         services.TryAddSingleton<ICacheStore>(CreateStore);
         services.TryAddSingleton<CacheClient>();
         services.TryAddSingleton<ICacheClient>(static sp => sp.GetRequiredService<CacheClient>());
-        services.AddHealthChecks().AddCheck<CacheGenHealthCheck>("cachegen", tags: ["cache"]);
+        if (first)
+        {
+            // once: a second registration would make HealthCheckService throw for every check of the app
+            services.AddHealthChecks().AddCheck<CacheGenHealthCheck>("cachegen", tags: ["cache"]);
+        }
+
         return services;
     }
 

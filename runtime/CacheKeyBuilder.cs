@@ -15,7 +15,7 @@ namespace CacheGen;
 /// <item><c>%XX</c>: an ASCII character that is special here (<c>% : * ? [ ] \ , ( ) { } #</c>, space, control characters).</item>
 /// <item><c>%uXXXX</c>: a lone UTF-16 surrogate or a C1 control character, so text that UTF-8 could not tell apart stays distinct.</item>
 /// <item><c>%N</c>: <see langword="null"/> (an empty string is an empty part).</item>
-/// <item><c>%H</c> + 32 hex digits: the SHA-256 of a part, or of the whole key, longer than its bound.</item>
+/// <item><c>%H</c> + 32 hex digits: the SHA-256 of a part longer than 128 characters, or of a key longer than 512 UTF-8 bytes.</item>
 /// </list>
 /// <para>Lists are written <c>count(item,item)</c> and groups of members <c>(member,member)</c>.</para>
 /// </remarks>
@@ -24,7 +24,7 @@ public struct CacheKeyBuilder
     /// <summary>The longest escaped part, in characters, written as it is; longer parts are hashed.</summary>
     public const int MaxPartLength = 128;
 
-    /// <summary>The longest key (identity and parts), in characters, kept as it is; longer keys keep the identity and hash the rest.</summary>
+    /// <summary>The longest key (identity and parts), in UTF-8 bytes, kept as it is; longer keys keep the identity and hash the rest.</summary>
     public const int MaxKeyLength = 512;
 
     [ThreadStatic]
@@ -180,7 +180,12 @@ public struct CacheKeyBuilder
     public override string ToString()
     {
         var b = Builder;
-        string key = b.Length <= MaxKeyLength ? b.ToString() : HashTail(b);
+        string key = b.ToString();
+        if (b.Length > MaxKeyLength / 3 && Encoding.UTF8.GetByteCount(key) > MaxKeyLength)
+        {
+            key = HashTail(key);
+        }
+
         t_cached = b;
         _builder = null;
         return key;
@@ -255,9 +260,8 @@ public struct CacheKeyBuilder
         b.Append("%H").Append(Hash(part));
     }
 
-    private static string HashTail(StringBuilder b)
+    private static string HashTail(string full)
     {
-        string full = b.ToString();
         int identityEnd = full.IndexOf(':');
         string identity = identityEnd < 0 || identityEnd > MaxKeyLength / 2 ? string.Empty : full[..identityEnd];
         return identity.Length == 0 ? "%H" + Hash(full) : identity + ":%H" + Hash(full);

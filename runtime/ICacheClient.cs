@@ -33,7 +33,11 @@ public interface ICacheClient
     /// <remarks>The store is read with a bounded blocking wait (the operation timeout); prefer async methods on hot paths.</remarks>
     T GetOrSet<TState, T>(CachedMethod method, string key, string[]? tags, TState state, Func<TState, T> factory);
 
-    /// <summary>Drops the entry <paramref name="key"/> in <paramref name="namespace"/>. Failures are queued and replayed; this never throws for a cache fault.</summary>
+    /// <summary>
+    /// Drops the entry <paramref name="key"/> in <paramref name="namespace"/>. Failures are queued and replayed; this never
+    /// throws for a cache fault. Invalidations are not abandoned when <paramref name="cancellationToken"/> is cancelled
+    /// (that would leave a stale entry): they are bounded by the operation timeout instead.
+    /// </summary>
     ValueTask InvalidateKeyAsync(string @namespace, string key, CancellationToken cancellationToken = default);
 
     /// <summary>Drops every entry of <paramref name="namespace"/> with O(1) store work. Failures are queued and replayed.</summary>

@@ -11,6 +11,11 @@ internal sealed class Flight<T>
     private readonly Lock _lock = new();
     private int _waiters = 1;
 
+    public Flight(long epoch) => Epoch = epoch;
+
+    /// <summary>Gets the client's invalidation epoch when the flight started; a later caller joins only a flight of the current epoch.</summary>
+    public long Epoch { get; }
+
     public Task<T> Task => _result.Task;
 
     public CancellationToken Token => _cancellation.Token;
@@ -42,11 +47,9 @@ internal sealed class Flight<T>
         }
     }
 
-    public void Complete(T value)
-    {
-        _result.TrySetResult(value);
-        _cancellation.Dispose();
-    }
+    // the token source is never disposed: a waiter may still call Leave() as the flight completes, and a
+    // source without timers holds nothing that needs disposing
+    public void Complete(T value) => _result.TrySetResult(value);
 
     public void Fail(Exception exception)
     {
@@ -58,7 +61,5 @@ internal sealed class Flight<T>
         {
             _result.TrySetException(exception);
         }
-
-        _cancellation.Dispose();
     }
 }

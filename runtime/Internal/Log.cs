@@ -35,6 +35,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 15, EventName = "SerializationFailed", Level = LogLevel.Warning, Message = "A value in namespace '{Namespace}' could not be serialized; it was returned but not cached")]
     public static partial void SerializationFailed(ILogger logger, string @namespace, Exception exception);
 
+    [LoggerMessage(EventId = 16, EventName = "SyncReadAbandoned", Level = LogLevel.Warning, Message = "A synchronous cache read did not finish within {BoundMs} ms and was served without the cache (thread pool: {Threads} threads, {Pending} queued work items)")]
+    public static partial void SyncReadAbandoned(ILogger logger, int boundMs, int threads, long pending);
+
     [LoggerMessage(EventId = 20, EventName = "CircuitOpened", Level = LogLevel.Warning, Message = "Cache circuit opened after {Failures} consecutive failures; the store is bypassed for {BreakSeconds} s")]
     public static partial void CircuitOpened(ILogger logger, int failures, double breakSeconds);
 

@@ -13,9 +13,18 @@ namespace CacheGen.Stores;
 /// </remarks>
 public sealed class RedisCacheStore : ICacheStore, IDisposable
 {
-    // compare the write token seen before the value was computed; any invalidation or newer write changes it
-    private const string WriteIfUnchangedScript =
-        "if redis.call('GETRANGE', KEYS[1], 0, 18) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end return 0";
+    /// <summary>What a read returns for a key holding a list, hash or set: a foreign value, overwritten like garbage.</summary>
+    internal static readonly byte[] WrongTypeMarker = "\0WRONGTYPE"u8.ToArray();
+
+    // compare the write token seen before the value was computed; any invalidation or newer write changes it.
+    // A key of another type (GET would fail with WRONGTYPE) compares as the marker, so it is overwritten too.
+    private const string WriteIfUnchangedScript = """
+        local t = redis.call('TYPE', KEYS[1])['ok']
+        local h = ''
+        if t == 'string' then h = redis.call('GETRANGE', KEYS[1], 0, 18) elseif t ~= 'none' then h = '\0WRONGTYPE' end
+        if h == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end
+        return 0
+        """;
 
     // DEL first: when Redis is out of memory (noeviction) the SET fails, but the key is gone
     private const string ReplaceScript = "redis.call('DEL', KEYS[1]) redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1";
@@ -29,7 +38,7 @@ public sealed class RedisCacheStore : ICacheStore, IDisposable
         ArgumentNullException.ThrowIfNull(configuration);
         _database = configuration.DefaultDatabase ?? 0;
         var config = configuration.Clone();
-        _connection = new(() => ConnectionMultiplexer.ConnectAsync(config), LazyThreadSafetyMode.ExecutionAndPublication);
+        _connection = new(() => ConnectAsync(config), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <inheritdoc/>
@@ -50,7 +59,17 @@ public sealed class RedisCacheStore : ICacheStore, IDisposable
             stamps[i] = db.StringGetAsync(stampKeys[i]);
         }
 
-        byte[]? bytes = await value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        byte[]? bytes;
+        try
+        {
+            bytes = await value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+        {
+            // a data problem of one key, not a store outage: read it as a foreign value, so it is a counted miss and is overwritten
+            bytes = WrongTypeMarker;
+        }
+
         var result = new string?[stamps.Length];
         for (int i = 0; i < stamps.Length; i++)
         {
@@ -83,6 +102,15 @@ public sealed class RedisCacheStore : ICacheStore, IDisposable
         {
             _connection.Value.Result.Dispose();
         }
+    }
+
+    private static async Task<ConnectionMultiplexer> ConnectAsync(ConfigurationOptions config)
+    {
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
+
+        // exception messages would otherwise carry the command's key, and keys may hold user data
+        multiplexer.IncludeDetailInExceptions = false;
+        return multiplexer;
     }
 
     private async Task<IDatabase> GetDatabaseAsync(CancellationToken cancellationToken) =>

@@ -1,0 +1,66 @@
+using CacheGen.Stores;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CacheGen.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A <see cref="CacheClient"/> over a <see cref="RedisCacheStore"/>, built by hand as <c>AddCacheGen</c> would,
+/// with a random key prefix unless one is given, so tests on a shared server never see each other's keys.
+/// </summary>
+internal sealed class TestCache : IDisposable
+{
+    private TestCache(CacheGenOptions options, RedisCacheStore store, CacheClient client, ListLogger logger)
+    {
+        Options = options;
+        Store = store;
+        Client = client;
+        Logger = logger;
+    }
+
+    public CacheGenOptions Options { get; }
+
+    public RedisCacheStore Store { get; }
+
+    public CacheClient Client { get; }
+
+    /// <summary>Gets every log entry the client wrote, Debug included.</summary>
+    public ListLogger Logger { get; }
+
+    public static string NewPrefix() => "t" + Guid.NewGuid().ToString("N");
+
+    /// <summary>Creates the cache and, unless <paramref name="connect"/> is false, waits until the store is connected.</summary>
+    /// <param name="connection">The Redis connection string or URL.</param>
+    /// <param name="configure">Changes to the options; the prefix is random before it runs.</param>
+    /// <param name="connect">Whether to connect now, so that the first call does not spend its operation timeout connecting.</param>
+    public static async Task<TestCache> CreateAsync(string connection, Action<CacheGenOptions>? configure = null, bool connect = true)
+    {
+        var options = new CacheGenOptions { KeyPrefix = NewPrefix() };
+        configure?.Invoke(options);
+        var store = new RedisCacheStore(RedisConnectionSettings.Parse(connection, options));
+        var logger = new ListLogger();
+        var client = new CacheClient(store, new SystemTextJsonCacheSerializer(), Microsoft.Extensions.Options.Options.Create(options), logger);
+        var cache = new TestCache(options, store, client, logger);
+        if (connect)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            var multiplexer = await store.GetConnectionAsync(timeout.Token);
+            while (!multiplexer.IsConnected)
+            {
+                await Task.Delay(10, timeout.Token);
+            }
+        }
+
+        return cache;
+    }
+
+    /// <summary>Calls <see cref="CacheClient.GetOrSetAsync{TState, T}"/> with a synchronous factory.</summary>
+    public ValueTask<T> GetAsync<T>(CachedMethod method, string key, Func<T> factory, string[]? tags = null) =>
+        Client.GetOrSetAsync(method, key, tags, factory, static (f, _) => new ValueTask<T>(f()));
+
+    public void Dispose()
+    {
+        Client.Dispose();
+        Store.Dispose();
+    }
+}

@@ -1,0 +1,303 @@
+using System.Net.Sockets;
+using CacheGen.Runtime.Tests.Infrastructure;
+
+namespace CacheGen.Runtime.Tests;
+
+/// <summary>RELIABILITY.md S22 and G1/G4: a store fault is a counted miss, and the breaker opens on consecutive failures.</summary>
+public sealed class FaultTests
+{
+    private static readonly TimeSpan s_breakDuration = TimeSpan.FromSeconds(CacheGenDefaults.BreakDurationSeconds);
+
+    public static TheoryData<BreakType, string> FaultKinds => new()
+    {
+        { BreakType.Synchronous, "store" },
+        { BreakType.Asynchronous, "store" },
+        { BreakType.AsynchronousYield, "store" },
+        { BreakType.Asynchronous, "connection" },
+        { BreakType.AsynchronousYield, "timeout" },
+    };
+
+    [Theory]
+    [MemberData(nameof(FaultKinds))]
+    public async Task GetOrSetAsync_StoreThrows_ReturnsFactoryValueAndCountsTheError(BreakType breakType, string errorType)
+    {
+        // arrange
+        using var h = new CacheHarness();
+        h.Chaos.Faulted = true;
+        h.Chaos.BreakType = breakType;
+        h.Chaos.Exception = errorType switch
+        {
+            "connection" => static () => new SocketException((int)SocketError.ConnectionRefused),
+            "timeout" => static () => new TimeoutException(),
+            _ => static () => new ChaosException(),
+        };
+        var source = new Source("v1");
+
+        // act
+        string value = await h.GetAsync(source);
+
+        // assert
+        Assert.Equal("v1", value);
+        var stats = h.Client.GetStatistics();
+        Assert.Equal(1, stats.Errors);
+        Assert.Equal(1, stats.Misses);
+        Assert.Equal(1, h.Metrics.Sum(CacheGenDiagnostics.ErrorsInstrument, (CacheGenDiagnostics.ErrorTypeTag, errorType), (CacheGenDiagnostics.OperationTag, "read")));
+        Assert.Equal(1, h.Metrics.Sum(CacheGenDiagnostics.RequestsInstrument, (CacheGenDiagnostics.ResultTag, "error")));
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_WriteBackThrows_ReturnsFactoryValueAndCountsTheError()
+    {
+        // arrange: the read succeeds, the write-back fails
+        using var h = new CacheHarness();
+        var source = new Source("v1");
+        h.Chaos.FailWrites = true;
+
+        // act
+        string value = await h.GetAsync(source);
+
+        // assert
+        Assert.Equal("v1", value);
+        Assert.Equal(1, h.Client.GetStatistics().Errors);
+        Assert.Equal(1, h.Metrics.Sum(CacheGenDiagnostics.ErrorsInstrument, (CacheGenDiagnostics.OperationTag, "write")));
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_FiveConsecutiveFailures_OpensTheCircuitOnTheFifth()
+    {
+        // arrange
+        using var h = new CacheHarness(o => o.BreakerFailureThreshold = 5);
+        h.Chaos.Faulted = true;
+        var source = new Source("v1");
+        var states = new List<CircuitState>();
+
+        // act
+        for (int i = 0; i < 5; i++)
+        {
+            await h.GetAsync(source, "k" + i);
+            states.Add(h.Client.CircuitState);
+        }
+
+        int storeCallsWhenOpened = h.Chaos.Calls;
+        for (int i = 5; i < 10; i++)
+        {
+            Assert.Equal("v1", await h.GetAsync(source, "k" + i));
+        }
+
+        // assert
+        Assert.Equal([CircuitState.Closed, CircuitState.Closed, CircuitState.Closed, CircuitState.Closed, CircuitState.Open], states);
+        Assert.Equal(5, storeCallsWhenOpened);
+        Assert.Equal(5, h.Chaos.Calls);
+        Assert.Equal(10, source.Calls);
+        Assert.Equal(10, h.Client.GetStatistics().Errors);
+        Assert.Equal(5, h.Metrics.Sum(CacheGenDiagnostics.ErrorsInstrument, (CacheGenDiagnostics.ErrorTypeTag, "circuit_open")));
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_AfterBreakDurationStoreRecovered_OneProbeClosesTheCircuit()
+    {
+        // arrange
+        using var h = new CacheHarness();
+        await OpenCircuitAsync(h);
+        h.Chaos.Faulted = false;
+        var source = new Source("v1");
+
+        // act
+        h.Time.Advance(s_breakDuration - TimeSpan.FromMilliseconds(1));
+        await h.GetAsync(source, "before-break-ends");
+        int callsBeforeBreakEnds = h.Chaos.Calls;
+        h.Time.Advance(TimeSpan.FromMilliseconds(1));
+        int readsBeforeProbe = h.Chaos.Reads;
+        await h.GetAsync(source, "probe");
+        int probeReads = h.Chaos.Reads - readsBeforeProbe;
+        var stateAfterProbe = h.Client.CircuitState;
+        await h.GetAsync(source, "probe");
+
+        // assert
+        Assert.Equal(5, callsBeforeBreakEnds);
+        Assert.Equal(1, probeReads);
+        Assert.Equal(CircuitState.Closed, stateAfterProbe);
+        Assert.Equal(1, h.Client.GetStatistics().Hits);
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_ProbeFails_ReopensForAnotherBreak()
+    {
+        // arrange
+        using var h = new CacheHarness();
+        await OpenCircuitAsync(h);
+        var source = new Source("v1");
+        h.Time.Advance(s_breakDuration);
+
+        // act
+        int callsBeforeProbe = h.Chaos.Calls;
+        await h.GetAsync(source, "probe");
+        int probeCalls = h.Chaos.Calls - callsBeforeProbe;
+        var stateAfterProbe = h.Client.CircuitState;
+        await h.GetAsync(source, "after-probe");
+        int callsAfterNextCall = h.Chaos.Calls - callsBeforeProbe;
+        h.Time.Advance(s_breakDuration);
+        h.Chaos.Faulted = false;
+        await h.GetAsync(source, "second-probe");
+
+        // assert
+        Assert.Equal(1, probeCalls);
+        Assert.Equal(CircuitState.Open, stateAfterProbe);
+        Assert.Equal(1, callsAfterNextCall);
+        Assert.Equal(CircuitState.Closed, h.Client.CircuitState);
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_ConcurrentCallerWhileProbeIsOut_IsAMissWithoutStoreCall()
+    {
+        // arrange: the probe's read takes 100 ms of manual time, so it is still out when the second caller comes
+        using var h = new CacheHarness();
+        await OpenCircuitAsync(h);
+        h.Chaos.Faulted = false;
+        h.Time.Advance(s_breakDuration);
+        h.Chaos.Delay(TimeSpan.FromMilliseconds(100));
+        var source = new Source("v1");
+        var probe = h.GetAsync(source, "probe").AsTask();
+        int readsWithProbeOut = h.Chaos.Reads;
+
+        // act
+        string concurrent = await h.GetAsync(source, "concurrent");
+        var stateWhileProbing = h.Client.CircuitState;
+        h.Chaos.Delay(TimeSpan.Zero);
+        h.Time.Advance(TimeSpan.FromMilliseconds(100));
+        string probed = await probe.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // assert
+        Assert.Equal("v1", concurrent);
+        Assert.Equal("v1", probed);
+        Assert.Equal(CircuitState.HalfOpen, stateWhileProbing);
+        Assert.Equal(readsWithProbeOut, h.Chaos.Reads);
+        Assert.Equal(CircuitState.Closed, h.Client.CircuitState);
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_FourFailuresThenSuccessThenFive_OpensOnTheTenthCall()
+    {
+        // arrange: FFFFS + FFFFF, the pattern a ratio-based breaker never opens on
+        using var h = new CacheHarness(o => o.BreakerFailureThreshold = 5);
+        var source = new Source("v1");
+        const string pattern = "FFFFSFFFFF";
+        var states = new List<CircuitState>();
+
+        // act
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            h.Chaos.Faulted = pattern[i] == 'F';
+            await h.GetAsync(source, "k" + i);
+            states.Add(h.Client.CircuitState);
+        }
+
+        // assert
+        Assert.Equal([.. Enumerable.Repeat(CircuitState.Closed, 9), CircuitState.Open], states);
+        Assert.Equal(9, h.Client.GetStatistics().Errors);
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_FourFailuresThenSuccessThenTenFailures_OpensOnTheTenthCall()
+    {
+        // arrange: FFFFS + 10xF (RELIABILITY.md S22)
+        using var h = new CacheHarness(o => o.BreakerFailureThreshold = 5);
+        var source = new Source("v1");
+        int openedAt = -1;
+
+        // act
+        for (int i = 0; i < 15; i++)
+        {
+            h.Chaos.Faulted = i != 4;
+            await h.GetAsync(source, "k" + i);
+            if (openedAt < 0 && h.Client.CircuitState == CircuitState.Open)
+            {
+                openedAt = i + 1;
+            }
+        }
+
+        // assert
+        Assert.Equal(10, openedAt);
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_CallerCancelsWhileStoreHangs_DoesNotCountAsFailure()
+    {
+        // arrange: the store never answers (manual clock), so only the caller's cancellation ends each call
+        using var h = new CacheHarness(o => o.BreakerFailureThreshold = 5);
+        h.Chaos.Delay(TimeSpan.FromHours(1));
+        var source = new Source("v1");
+
+        // act
+        for (int i = 0; i < 10; i++)
+        {
+            using var cancel = new CancellationTokenSource();
+            var call = h.GetAsync(source, "k" + i, cancellationToken: cancel.Token).AsTask();
+            cancel.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        }
+
+        // assert
+        Assert.Equal(0, h.Chaos.InFlight);
+        Assert.Equal(CircuitState.Closed, h.Client.CircuitState);
+        Assert.Equal(0, h.Client.GetStatistics().Errors);
+        Assert.Empty(h.Metrics.Get(CacheGenDiagnostics.ErrorsInstrument));
+        Assert.Equal(0, source.Calls);
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_ProbeCancelledByCaller_ReopensAndAllowsTheNextProbe()
+    {
+        // arrange
+        using var h = new CacheHarness();
+        await OpenCircuitAsync(h);
+        h.Chaos.Faulted = false;
+        h.Time.Advance(s_breakDuration);
+        h.Chaos.Delay(TimeSpan.FromHours(1));
+        var source = new Source("v1");
+        using var cancel = new CancellationTokenSource();
+        var probe = h.GetAsync(source, "probe", cancellationToken: cancel.Token).AsTask();
+
+        // act
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => probe);
+        var stateAfterCancelledProbe = h.Client.CircuitState;
+        Assert.Equal(0, h.Chaos.InFlight);
+        h.Chaos.Delay(TimeSpan.Zero);
+        h.Time.Advance(s_breakDuration);
+        await h.GetAsync(source, "next-probe");
+
+        // assert
+        Assert.NotEqual(CircuitState.HalfOpen, stateAfterCancelledProbe);
+        Assert.Equal(CircuitState.Closed, h.Client.CircuitState);
+    }
+
+    [Fact]
+    public async Task CheckHealthAsync_CircuitOpen_IsDegraded()
+    {
+        // arrange
+        using var h = new CacheHarness();
+        var check = new CacheGenHealthCheck(h.Client);
+        var healthy = await check.CheckHealthAsync(new());
+        await OpenCircuitAsync(h);
+
+        // act
+        var degraded = await check.CheckHealthAsync(new());
+
+        // assert
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, healthy.Status);
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, degraded.Status);
+    }
+
+    private static async Task OpenCircuitAsync(CacheHarness h)
+    {
+        h.Chaos.Faulted = true;
+        var source = new Source("opening");
+        for (int i = 0; i < h.Options.BreakerFailureThreshold; i++)
+        {
+            await h.GetAsync(source, "opening-" + i);
+        }
+
+        Assert.Equal(CircuitState.Open, h.Client.CircuitState);
+    }
+}

@@ -1,0 +1,215 @@
+using System.Reflection;
+using CacheGen.Runtime.Tests.Infrastructure;
+using CacheGen.Stores;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CacheGen.Runtime.Tests;
+
+public sealed class ServiceCollectionTests
+{
+    private const string Password = "s3cret-Pw";
+
+    [Fact]
+    public void AddCacheGen_ConfigurationWithoutRedis_UsesTheMemoryStore()
+    {
+        // arrange
+        using var provider = Build([]);
+
+        // act
+        var store = provider.GetRequiredService<ICacheStore>();
+        var client = provider.GetRequiredService<ICacheClient>();
+
+        // assert
+        Assert.IsType<MemoryCacheStore>(store);
+        Assert.Same(provider.GetRequiredService<CacheClient>(), client);
+        Assert.Equal("memory", client.GetStatistics().Store);
+    }
+
+    [Fact]
+    public void AddCacheGen_ConfigurationWithRedis_UsesTheRedisStoreWithoutConnecting()
+    {
+        // arrange: a closed loopback port; resolving must neither connect nor block
+        using var provider = Build(new() { ["CacheGen:Redis"] = "redis://:" + Password + "@127.0.0.1:1" });
+
+        // act
+        var store = provider.GetRequiredService<ICacheStore>();
+        var client = provider.GetRequiredService<ICacheClient>();
+
+        // assert
+        var redis = Assert.IsType<RedisCacheStore>(store);
+        var connection = typeof(RedisCacheStore).GetField("_connection", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(redis);
+        Assert.False(((Lazy<Task<StackExchange.Redis.ConnectionMultiplexer>>)connection!).IsValueCreated);
+        Assert.Equal("redis", client.GetStatistics().Store);
+    }
+
+    [Fact]
+    public void AddCacheGen_ConfigurationOptions_AreBound()
+    {
+        // arrange
+        using var provider = Build(new()
+        {
+            ["CacheGen:KeyPrefix"] = "app",
+            ["CacheGen:Version"] = "v2",
+            ["CacheGen:OperationTimeoutMs"] = "100",
+            ["CacheGen:Namespaces:users:TtlSeconds"] = "10",
+            ["CacheGen:Namespaces:orders:Enabled"] = "false",
+        });
+
+        // act
+        var options = provider.GetRequiredService<IOptions<CacheGenOptions>>().Value;
+
+        // assert
+        Assert.Equal("app", options.KeyPrefix);
+        Assert.Equal("v2", options.Version);
+        Assert.Equal(100, options.OperationTimeoutMs);
+        Assert.Equal(10, options.Namespaces["users"].TtlSeconds);
+        Assert.False(options.Namespaces["orders"].Enabled);
+        Assert.Equal("app:v2:users:k", provider.GetRequiredService<CacheClient>().GetFullKey("users", "k"));
+    }
+
+    [Theory]
+    [InlineData("CacheGen:KeyPrefix", "bad prefix!")]
+    [InlineData("CacheGen:KeyPrefix", "")]
+    [InlineData("CacheGen:Version", "v:1")]
+    [InlineData("CacheGen:OperationTimeoutMs", "0")]
+    [InlineData("CacheGen:BreakerFailureThreshold", "0")]
+    [InlineData("CacheGen:TtlJitter", "2")]
+    public void AddCacheGen_InvalidOption_FailsValidationOnStart(string key, string value)
+    {
+        // arrange
+        using var provider = Build(new() { [key] = value });
+
+        // act
+        var onStart = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+        var onValue = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<CacheGenOptions>>().Value);
+
+        // assert
+        Assert.NotEmpty(onStart.Failures);
+        Assert.NotEmpty(onValue.Failures);
+    }
+
+    [Fact]
+    public void AddCacheGen_NamespaceTtlOutOfRange_FailsValidationOnStart()
+    {
+        // arrange: CacheNamespaceOptions.TtlSeconds carries [Range(1, MaxTtlSeconds)]
+        using var provider = Build(new() { ["CacheGen:Namespaces:users:TtlSeconds"] = "0" });
+
+        // act, assert
+        Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+    }
+
+    [Fact]
+    public void AddCacheGen_ValidOptions_PassValidationOnStart()
+    {
+        // arrange
+        using var provider = Build(new() { ["CacheGen:KeyPrefix"] = "my-app_1.2" });
+
+        // act
+        var exception = Record.Exception(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        // assert
+        Assert.Null(exception);
+    }
+
+    [Fact]
+    public async Task AddCacheGen_MalformedRedisUrl_TurnsTheCacheOffWithOneErrorAndNoSecret()
+    {
+        // arrange
+        var logs = new TestLoggerProvider();
+        using var provider = Build(new() { ["CacheGen:Redis"] = "redis://alice:" + Password + "@host:6379" }, logs);
+        var client = provider.GetRequiredService<CacheClient>();
+        var source = new Source("v1");
+
+        // act
+        string first = await client.GetOrSetAsync(CacheHarness.Method, "k", null, source, static (s, ct) => s.GetAsync(ct));
+        string second = await client.GetOrSetAsync(CacheHarness.Method, "k", null, source, static (s, ct) => s.GetAsync(ct));
+        await client.InvalidateKeyAsync("ns", "k");
+        var health = await provider.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
+        // assert
+        Assert.Equal("v1", first);
+        Assert.Equal("v1", second);
+        Assert.Equal(2, source.Calls);
+        Assert.NotNull(client.DisabledReason);
+        Assert.Equal(HealthStatus.Unhealthy, health.Status);
+        Assert.Single(logs.Entries, e => e.EventId.Id == 41 && e.Level == LogLevel.Error);
+        Assert.All(logs.Entries, e => Assert.DoesNotContain(Password, e.Message + e.Exception, StringComparison.Ordinal));
+        Assert.DoesNotContain(Password, client.DisabledReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddCacheGen_MemoryStore_ReportsHealthy()
+    {
+        // arrange
+        using var provider = Build([], new TestLoggerProvider());
+
+        // act
+        var report = await provider.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
+        // assert
+        Assert.Equal(HealthStatus.Healthy, report.Entries["cachegen"].Status);
+    }
+
+    [Fact]
+    public void AddCacheGen_Delegate_ConfiguresOptions()
+    {
+        // arrange
+        var services = new ServiceCollection();
+
+        // act
+        services.AddCacheGen(o => o.KeyPrefix = "delegated");
+        using var provider = services.BuildServiceProvider();
+
+        // assert
+        Assert.Equal("delegated", provider.GetRequiredService<IOptions<CacheGenOptions>>().Value.KeyPrefix);
+        Assert.IsType<MemoryCacheStore>(provider.GetRequiredService<ICacheStore>());
+    }
+
+    [Fact]
+    public void AddCacheGen_NullArguments_Throw()
+    {
+        // arrange
+        var services = new ServiceCollection();
+
+        // act, assert
+        Assert.Throws<ArgumentNullException>(() => services.AddCacheGen((Action<CacheGenOptions>)null!));
+        Assert.Throws<ArgumentNullException>(() => services.AddCacheGen((IConfiguration)null!));
+        Assert.Throws<ArgumentNullException>(() => CacheGenServiceCollectionExtensions.AddCacheGen(null!, o => { }));
+    }
+
+    [Fact]
+    public async Task AddCacheGen_RegisteredTwice_KeepsOneClientAndOneHealthCheck()
+    {
+        // arrange
+        var services = new ServiceCollection();
+        services.AddLogging();
+
+        // act
+        services.AddCacheGen(o => { });
+        services.AddCacheGen(o => { });
+        using var provider = services.BuildServiceProvider();
+        var report = await Record.ExceptionAsync(() => provider.GetRequiredService<HealthCheckService>().CheckHealthAsync());
+
+        // assert
+        Assert.Single(provider.GetServices<ICacheClient>());
+        Assert.Single(provider.GetServices<ICacheStore>());
+        Assert.Null(report);
+    }
+
+    private static ServiceProvider Build(Dictionary<string, string?> settings, TestLoggerProvider? logs = null)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        if (logs is not null)
+        {
+            services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
+        }
+
+        services.AddCacheGen(configuration);
+        return services.BuildServiceProvider();
+    }
+}

@@ -1,0 +1,245 @@
+using CacheGen.Runtime.Tests.Infrastructure;
+
+namespace CacheGen.Runtime.Tests;
+
+/// <summary>RELIABILITY.md S12: one factory run per cold key, and cancellation that only the last waiter can pass on.</summary>
+public sealed class SingleFlightTests
+{
+    [Theory]
+    [InlineData(100)]
+    [InlineData(1000)]
+    public async Task GetOrSetAsync_ConcurrentCallersOnColdKey_RunFactoryOnce(int callers)
+    {
+        // arrange
+        using var h = new CacheHarness();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var source = new Source("v1") { Gate = gate };
+        var calls = new Task<string>[callers];
+
+        // act
+        Parallel.For(0, callers, i => calls[i] = h.GetAsync(source).AsTask());
+        await source.Read.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        gate.SetResult();
+        string[] results = await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(10));
+
+        // assert
+        Assert.Equal(1, source.Calls);
+        Assert.All(results, r => Assert.Equal("v1", r));
+        Assert.Equal(1, h.Chaos.Reads);
+        Assert.Equal(1, h.Chaos.Writes);
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_ConcurrentCallersRightAfterInvalidation_RunFactoryOnce()
+    {
+        // arrange
+        using var h = new CacheHarness();
+        var source = new Source("v1");
+        await h.GetAsync(source);
+        await h.Client.InvalidateKeyAsync("ns", "k");
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        source.Gate = gate;
+        source.Value = "v2";
+        var calls = new Task<string>[500];
+
+        // act
+        Parallel.For(0, calls.Length, i => calls[i] = h.GetAsync(source).AsTask());
+        gate.SetResult();
+        string[] results = await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(10));
+
+        // assert
+        Assert.Equal(2, source.Calls);
+        Assert.All(results, r => Assert.Equal("v2", r));
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_ConcurrentCallersWhileStoreIsDown_RunFactoryOnce()
+    {
+        // arrange: single-flight must not depend on the store
+        using var h = new CacheHarness();
+        h.Chaos.Faulted = true;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var source = new Source("v1") { Gate = gate };
+        var calls = new Task<string>[500];
+
+        // act
+        Parallel.For(0, calls.Length, i => calls[i] = h.GetAsync(source).AsTask());
+        gate.SetResult();
+        string[] results = await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(10));
+
+        // assert
+        Assert.Equal(1, source.Calls);
+        Assert.All(results, r => Assert.Equal("v1", r));
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_OneCallerCancels_OthersStillGetTheValue()
+    {
+        // arrange
+        using var h = new CacheHarness();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var source = new Source("v1") { Gate = gate };
+        using var cancelA = new CancellationTokenSource();
+        var a = h.GetAsync(source, cancellationToken: cancelA.Token).AsTask();
+        var b = h.GetAsync(source).AsTask();
+        await source.Read.Task;
+
+        // act
+        cancelA.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => a);
+        bool factoryCancelled = source.LastToken.IsCancellationRequested;
+        gate.SetResult();
+        string fromB = await b.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // assert
+        Assert.False(factoryCancelled);
+        Assert.Equal("v1", fromB);
+        Assert.Equal(1, source.Calls);
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_EveryCallerCancels_CancelsTheFactory()
+    {
+        // arrange
+        using var h = new CacheHarness();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var source = new Source("v1") { Gate = gate };
+        using var cancelA = new CancellationTokenSource();
+        using var cancelB = new CancellationTokenSource();
+        var a = h.GetAsync(source, cancellationToken: cancelA.Token).AsTask();
+        var b = h.GetAsync(source, cancellationToken: cancelB.Token).AsTask();
+        await source.Read.Task;
+        var factoryToken = source.LastToken;
+
+        // act
+        cancelA.Cancel();
+        bool cancelledAfterA = factoryToken.IsCancellationRequested;
+        cancelB.Cancel();
+
+        // assert
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => a);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => b);
+        Assert.False(cancelledAfterA);
+        Assert.True(factoryToken.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_CallerAfterEveryoneCancelled_StartsANewFlight()
+    {
+        // arrange
+        using var h = new CacheHarness();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var source = new Source("v1") { Gate = gate };
+        using var cancel = new CancellationTokenSource();
+        var abandoned = h.GetAsync(source, cancellationToken: cancel.Token).AsTask();
+        await source.Read.Task;
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+
+        // act
+        source.Gate = null;
+        source.Value = "v2";
+        string next = await h.GetAsync(source).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+        // assert
+        Assert.Equal("v2", next);
+        Assert.Equal(2, source.Calls);
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_FactoryThrows_EveryWaiterGetsTheException()
+    {
+        // arrange
+        using var h = new CacheHarness();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var source = new Source("v1") { Gate = gate, Throw = new InvalidOperationException("boom") };
+        var calls = Enumerable.Range(0, 10).Select(_ => h.GetAsync(source).AsTask()).ToArray();
+
+        // act
+        gate.SetResult();
+
+        // assert
+        foreach (var call in calls)
+        {
+            await Assert.ThrowsAsync<InvalidOperationException>(() => call);
+        }
+
+        Assert.Equal(1, source.Calls);
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_LastCallerCancelsAsTheFactoryCompletes_ThrowsOperationCanceled()
+    {
+        // arrange: the caller's token completes the factory from inside its own cancellation, so the flight
+        // completes (and disposes its token source) around the moment the caller's wait sees the cancellation;
+        // when the wait loses that race the caller then leaves a finished flight
+        using var h = new CacheHarness(chaos: false);
+        var outcomes = new List<string>();
+
+        for (int i = 0; i < 50; i++)
+        {
+            var gate = new TaskCompletionSource<string>();
+            using var cancel = new CancellationTokenSource();
+            var call = h.Client.GetOrSetAsync(CacheHarness.Method, "k" + i, null, gate, static async (g, _) => await g.Task.ConfigureAwait(false), cancel.Token).AsTask();
+            cancel.Token.Register(() => gate.TrySetResult("v1"));
+
+            // act
+            try
+            {
+                cancel.Cancel();
+            }
+            catch (AggregateException)
+            {
+                // surfaces below through the caller's task
+            }
+
+            var thrown = await Record.ExceptionAsync(() => call);
+            outcomes.Add(thrown?.GetType().Name ?? "value");
+        }
+
+        // assert: the caller's own cancellation, or the value; never an ObjectDisposedException
+        Assert.All(outcomes, o => Assert.True(o is "value" or nameof(OperationCanceledException) or nameof(TaskCanceledException), o));
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_CallAfterAnInvalidation_DoesNotJoinTheOlderComputation()
+    {
+        // arrange: a computation that read the old value and is still running
+        using var h = new CacheHarness(chaos: false);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        string source = "old";
+        int calls = 0;
+        async ValueTask<string> Factory(int _, CancellationToken ct)
+        {
+            Interlocked.Increment(ref calls);
+            string read = source;
+            await gate.Task.WaitAsync(ct);
+            return read;
+        }
+
+        var first = h.Client.GetOrSetAsync(CacheHarness.Method, "k", null, 0, Factory).AsTask();
+        await WaitForAsync(() => Volatile.Read(ref calls) == 1);
+
+        // act: the data changes and is invalidated, then a new call arrives
+        source = "new";
+        await h.Client.InvalidateKeyAsync(CacheHarness.Method.Namespace, "k");
+        var second = h.Client.GetOrSetAsync(CacheHarness.Method, "k", null, 0, Factory).AsTask();
+        await WaitForAsync(() => Volatile.Read(ref calls) == 2);
+        gate.SetResult();
+
+        // assert: the older caller gets what it started, the newer one the new value
+        Assert.Equal("old", await first);
+        Assert.Equal("new", await second);
+        Assert.Equal(2, calls);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), "condition not met within 5 s");
+            await Task.Delay(1);
+        }
+    }
+}
