@@ -37,7 +37,7 @@ internal static class LargeCompilation
                 if (m % 5 == 4)
                 {
                     sb.Append($$"""
-                            [InvalidatesCache("ns{{s}}", Key = "item:{id}")]
+                            [InvalidatesCache(Tags = ["item:{id}"])]
                             public partial Task Update{{m}}Async(int id, CancellationToken ct = default);
                             private Task Update{{m}}AsyncCore(int id, CancellationToken ct) => Task.CompletedTask;
 
@@ -46,7 +46,7 @@ internal static class LargeCompilation
                 else
                 {
                     sb.Append($$"""
-                            [Cached("ns{{s}}", 300, Key = "item:{id}:{name}", Tags = ["item:{id}"])]
+                            [Cached("ns{{s}}", 300, Key = "m{{m}}:{id}:{name}", Tags = ["item:{id}"])]
                             public partial Task<Result{{s}}> Get{{m}}Async(int id, string name, CancellationToken ct = default);
                             private Task<Result{{s}}> Get{{m}}AsyncCore(int id, string name, CancellationToken ct) => Task.FromResult(new Result{{s}}(id, name));
 
