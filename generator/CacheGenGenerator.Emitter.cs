@@ -60,6 +60,11 @@ public sealed partial class CacheGenGenerator
                 w.WriteLine($"// no {spec.Name}{KnownNames.CoreSuffix} with the same parameters and return type: see CGEN003");
                 w.WriteLine($"throw new global::System.NotImplementedException(\"Implement {spec.Name}{KnownNames.CoreSuffix} (CacheGen CGEN003).\");");
             }
+            else if (spec.Body == MethodBody.Unsupported)
+            {
+                w.WriteLine("// a method that returns by reference cannot be wrapped: see CGEN006");
+                w.WriteLine("throw new global::System.NotSupportedException(\"CacheGen cannot wrap a method that returns by reference (CGEN006).\");");
+            }
             else if (spec.Cache is { } c)
             {
                 EmitCached(w, spec, c);

@@ -65,36 +65,41 @@ public sealed partial class CacheGenGenerator
                 return common;
             }
 
+            // each attribute on its own: one the analyzers reject must not take the method's other invalidations with it
             var invalidations = new List<InvalidationSpec>();
             foreach (var attribute in context.Attributes)
             {
                 ct.ThrowIfCancellationRequested();
                 string? ns = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string : null;
-                string? keyTemplate = NamedString(attribute, "Key");
-                var tags = NamedStrings(attribute, "Tags");
+                if (!CacheKeyRules.IsValidNamespace(ns))
+                {
+                    ns = null;
+                }
+
+                string? keyTemplate = ns is null ? null : NamedString(attribute, "Key");
                 EquatableArray<KeySegmentSpec> key = EquatableArray<KeySegmentSpec>.Empty;
-                if (keyTemplate is not null && (ns is null || !TryParseTemplate(keyTemplate, method, out key, out _, out _)))
+                if (keyTemplate is not null && !TryParseTemplate(keyTemplate, method, out key, out _, out _))
                 {
-                    return common;
+                    // fail safe: an unusable key template drops its whole namespace rather than nothing (CGEN012-014)
+                    keyTemplate = null;
+                    key = EquatableArray<KeySegmentSpec>.Empty;
                 }
 
+                var tags = new List<string>();
                 var tagSpecs = new List<EquatableArray<KeySegmentSpec>>();
-                foreach (string tag in tags)
+                foreach (string tag in NamedStrings(attribute, "Tags"))
                 {
-                    if (!TryParseTemplate(tag, method, out var tagSpec, out _, out _))
+                    if (TryParseTemplate(tag, method, out var tagSpec, out _, out _))
                     {
-                        return common;
+                        tags.Add(tag);
+                        tagSpecs.Add(tagSpec);
                     }
-
-                    tagSpecs.Add(tagSpec);
                 }
 
-                if (ns is null && tagSpecs.Count == 0)
+                if (ns is not null || tagSpecs.Count > 0)
                 {
-                    return common;
+                    invalidations.Add(new InvalidationSpec(ns, keyTemplate, new EquatableArray<string>(tags), key, new EquatableArray<EquatableArray<KeySegmentSpec>>(tagSpecs)));
                 }
-
-                invalidations.Add(new InvalidationSpec(ns, keyTemplate, new EquatableArray<string>(tags), key, new EquatableArray<EquatableArray<KeySegmentSpec>>(tagSpecs)));
             }
 
             return common with { Invalidations = new EquatableArray<InvalidationSpec>(invalidations) };
@@ -148,7 +153,7 @@ public sealed partial class CacheGenGenerator
                 containing.Insert(0, new ContainingTypeSpec(TypeKeyword(type), TypeNameWithParameters(type)));
             }
 
-            if (method.ReturnsByRef || method.ReturnsByRefReadonly || method.IsAsync)
+            if (method.IsAsync)
             {
                 return null;
             }
@@ -193,6 +198,11 @@ public sealed partial class CacheGenGenerator
                 body = MethodBody.MissingCore;
             }
 
+            if (method.ReturnsByRef || method.ReturnsByRefReadonly)
+            {
+                body = MethodBody.Unsupported;
+            }
+
             var typeArguments = new List<string>();
             for (var type = method.ContainingType; type is not null; type = type.ContainingType)
             {
@@ -216,7 +226,7 @@ public sealed partial class CacheGenGenerator
                 Identifier(method.Name),
                 method.TypeParameters.Length == 0 ? string.Empty : "<" + string.Join(", ", method.TypeParameters.Select(t => Identifier(t.Name))) + ">",
                 new EquatableArray<string>(method.TypeParameters.Select(Constraint).Where(c => c is not null).Select(c => c!)),
-                method.ReturnType.ToDisplayString(s_typeFormat),
+                (method.ReturnsByRefReadonly ? "ref readonly " : method.ReturnsByRef ? "ref " : string.Empty) + method.ReturnType.ToDisplayString(s_typeFormat),
                 returnKind.Value,
                 valueType?.ToDisplayString(s_typeFormat),
                 new EquatableArray<ParameterSpec>(parameters),
@@ -318,7 +328,7 @@ public sealed partial class CacheGenGenerator
 
                 if (!name.StartsWith("global::System.", StringComparison.Ordinal))
                 {
-                    var members = named.GetMembers()
+                    var members = InstanceMembers(named)
                         .Where(m => !m.IsStatic && m.DeclaredAccessibility == Accessibility.Public && m is IPropertySymbol { IsIndexer: false } or IFieldSymbol { IsImplicitlyDeclared: false })
                         .Select(m => m.Name + ":" + Fingerprint(m is IPropertySymbol p ? p.Type : ((IFieldSymbol)m).Type, depth + 1, visiting)
                             + (m is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true } ? "!" : string.Empty))

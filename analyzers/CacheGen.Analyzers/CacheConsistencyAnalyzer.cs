@@ -181,7 +181,7 @@ public sealed class CacheConsistencyAnalyzer : DiagnosticAnalyzer
                 if (segment.Kind == TemplateSegmentKind.Placeholder)
                 {
                     parts.Add("{}");
-                    types.Add(PathType(method, segment.Text));
+                    types.Add(CacheGenRules.PathType(method, segment.Text));
                 }
                 else
                 {
@@ -206,23 +206,6 @@ public sealed class CacheConsistencyAnalyzer : DiagnosticAnalyzer
                     or SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64 or SpecialType.System_UInt64 => "integer",
                 _ => type.TypeKind == TypeKind.Enum ? "integer" : type.ToDisplayString(),
             };
-        }
-
-        private static ITypeSymbol? PathType(IMethodSymbol method, string path)
-        {
-            string[] parts = path.Split('.');
-            ITypeSymbol? type = method.Parameters.FirstOrDefault(p => p.Name == parts[0])?.Type;
-            for (int i = 1; i < parts.Length && type is not null; i++)
-            {
-                type = type.GetMembers(parts[i]).FirstOrDefault() switch
-                {
-                    IPropertySymbol p => p.Type,
-                    IFieldSymbol f => f.Type,
-                    _ => null,
-                };
-            }
-
-            return type;
         }
     }
 }

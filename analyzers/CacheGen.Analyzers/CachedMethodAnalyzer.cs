@@ -38,7 +38,8 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.ParameterNotInKey,
         DiagnosticDescriptors.SecretInKey,
         DiagnosticDescriptors.HashedKeyPart,
-        DiagnosticDescriptors.ValueNotCacheable);
+        DiagnosticDescriptors.ValueNotCacheable,
+        DiagnosticDescriptors.InvalidationWithoutTarget);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -215,6 +216,17 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
             }
         }
 
+        bool hasNamespace = attribute.ConstructorArguments.Length == 1;
+        bool hasTags = Strings(attribute, "Tags").Any();
+        if (!hasNamespace && Named<string>(attribute, "Key") is not null)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidationWithoutTarget, syntax?.GetLocation() ?? method.Locations[0], method.Name, "has a Key but no namespace to look it up in; write [InvalidatesCache(\"ns\", Key = ...)]"));
+        }
+        else if (!hasNamespace && !hasTags)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidationWithoutTarget, syntax?.GetLocation() ?? method.Locations[0], method.Name, "names neither a namespace nor tags"));
+        }
+
         var used = new HashSet<string>();
         if (Named<string>(attribute, "Key") is { } template)
         {
@@ -276,24 +288,6 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.HashedKeyPart, location, name, kind, method.Name));
         }
-    }
-
-    /// <summary>The type a placeholder path resolves to, or null.</summary>
-    private static ITypeSymbol? PathType(IMethodSymbol method, string path)
-    {
-        string[] parts = path.Split('.');
-        ITypeSymbol? type = method.Parameters.FirstOrDefault(p => p.Name == parts[0])?.Type;
-        for (int i = 1; i < parts.Length && type is not null; i++)
-        {
-            type = type.GetMembers(parts[i]).FirstOrDefault() switch
-            {
-                IPropertySymbol p => p.Type,
-                IFieldSymbol f => f.Type,
-                _ => null,
-            };
-        }
-
-        return type;
     }
 
     private static bool AllContainingTypesPartial(IMethodSymbol method, System.Threading.CancellationToken ct)

@@ -110,6 +110,10 @@ internal static class DiagnosticDescriptors
         DiagnosticIds.ValueNotCacheable, "Return value cannot be cached",
         "'{0}' returns '{1}', which cannot be cached: {2}", Usage, DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor InvalidationWithoutTarget = Create(
+        DiagnosticIds.InvalidationWithoutTarget, "Invalidation without a target",
+        "[InvalidatesCache] on '{0}' {1}, so it invalidates nothing", Invalidation, DiagnosticSeverity.Error);
+
     private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, bool compilationEnd = false) =>
         new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics/" + id + ".md",
             customTags: compilationEnd ? new[] { WellKnownDiagnosticTags.CompilationEnd } : System.Array.Empty<string>());

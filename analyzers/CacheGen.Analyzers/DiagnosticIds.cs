@@ -28,4 +28,5 @@ internal static class DiagnosticIds
     public const string NeverInvalidated = "CGEN023";
     public const string NondeterministicCore = "CGEN024";
     public const string ValueNotCacheable = "CGEN025";
+    public const string InvalidationWithoutTarget = "CGEN026";
 }

@@ -35,6 +35,9 @@ internal enum MethodBody
 
     /// <summary>Throw: there is no matching Core to call (CGEN003).</summary>
     MissingCore,
+
+    /// <summary>Throw: the method returns by reference, which no wrapper can do (CGEN006).</summary>
+    Unsupported,
 }
 
 /// <summary>A containing type, outermost first: <c>Keyword</c> is e.g. <c>class</c> or <c>record struct</c>, <c>Name</c> holds type parameters.</summary>

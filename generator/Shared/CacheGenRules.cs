@@ -94,7 +94,7 @@ internal static class CacheGenRules
 
             // '?.' only where null is declared possible: after it, flow analysis would think a non-null parameter may be null
             bool referenceHop = type.IsReferenceType && type.NullableAnnotation != NullableAnnotation.NotAnnotated;
-            ISymbol? member = type.GetMembers(parts[i]).FirstOrDefault(m => !m.IsStatic && m.DeclaredAccessibility == Accessibility.Public && m is IPropertySymbol { IsIndexer: false, GetMethod: not null } or IFieldSymbol);
+            ISymbol? member = FindInstanceMember(type, parts[i]);
             if (member is null)
             {
                 return null;
@@ -196,7 +196,7 @@ internal static class CacheGenRules
         if (type is INamedTypeSymbol named && (named.IsRecord || named.TypeKind == TypeKind.Struct) && named.TypeKind != TypeKind.Interface)
         {
             var members = new List<KeyMemberSpec>();
-            foreach (var member in named.GetMembers())
+            foreach (var member in InstanceMembers(named))
             {
                 if (member.IsStatic || member.IsImplicitlyDeclared || member.DeclaredAccessibility != Accessibility.Public)
                 {
@@ -436,4 +436,46 @@ internal static class CacheGenRules
     /// <summary>Whether a key part's type is unbounded (strings and collections), so long values are hashed.</summary>
     internal static string? UnboundedKind(KeyValueSpec value, ITypeSymbol type) =>
         type.SpecialType == SpecialType.System_String ? "string" : value.Kind == KeyValueKind.List ? "collection" : null;
+
+    /// <summary>
+    /// The public instance properties and fields of a type, its base types' included (most derived first, each
+    /// name once): a key or fingerprint that skipped inherited members would let values that differ only there share an entry.
+    /// </summary>
+    internal static IEnumerable<ISymbol> InstanceMembers(ITypeSymbol type)
+    {
+        var seen = new HashSet<string>();
+        for (var t = type; t is not null && t.SpecialType != SpecialType.System_Object && t.SpecialType != SpecialType.System_ValueType; t = t.BaseType)
+        {
+            foreach (var member in t.GetMembers())
+            {
+                if (member is IPropertySymbol or IFieldSymbol && seen.Add(member.Name))
+                {
+                    yield return member;
+                }
+            }
+        }
+    }
+
+    /// <summary>A public, readable instance property or field of the type or a base type, by name.</summary>
+    internal static ISymbol? FindInstanceMember(ITypeSymbol type, string name) =>
+        InstanceMembers(type).FirstOrDefault(m => m.Name == name && !m.IsStatic && m.DeclaredAccessibility == Accessibility.Public
+            && m is IPropertySymbol { IsIndexer: false, GetMethod: not null } or IFieldSymbol);
+
+    /// <summary>The type a placeholder path (<c>param.Member.Member</c>) resolves to, or null.</summary>
+    internal static ITypeSymbol? PathType(IMethodSymbol method, string path)
+    {
+        string[] parts = path.Split('.');
+        ITypeSymbol? type = method.Parameters.FirstOrDefault(p => p.Name == parts[0])?.Type;
+        for (int i = 1; i < parts.Length && type is not null; i++)
+        {
+            type = FindInstanceMember(type, parts[i]) switch
+            {
+                IPropertySymbol p => p.Type,
+                IFieldSymbol f => f.Type,
+                _ => null,
+            };
+        }
+
+        return type;
+    }
 }

@@ -618,4 +618,46 @@ public sealed class DiagnosticTests
             private Dictionary<string, Item?> MapCore(int page) => new();
         }
         """);
+
+    [Fact]
+    public Task CGEN026_Fires_OnInvalidationWithoutATarget() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "item:{id}")]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [{|CGEN026:InvalidatesCache(Key = "item:{id}")|}]
+            [{|CGEN026:InvalidatesCache|}]
+            public partial Task Save(int id);
+            private Task SaveCore(int id) => Task.CompletedTask;
+        }
+        """);
+
+    [Fact]
+    public Task CGEN026_DoesNotFire_WithANamespaceOrTags() => VerifyNoneAsync("CGEN026", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "item:{id}", Tags = ["item:{id}"])]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [InvalidatesCache("items", Key = "item:{id}")]
+            [InvalidatesCache(Tags = ["item:{id}"])]
+            public partial Task Save(int id);
+            private Task SaveCore(int id) => Task.CompletedTask;
+        }
+        """);
+
+    [Fact]
+    public Task CGEN013_DoesNotFire_OnInheritedMember() => VerifyNoneAsync("CGEN013", Usings + Item + """
+        public abstract record Animal(int Id);
+        public sealed record Dog(int Id, string Name) : Animal(Id);
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "dog:{dog.Id}")]
+            public partial Task<Item> Get(Dog dog);
+            private Task<Item> GetCore(Dog dog) => Task.FromResult(new Item(dog.Id));
+        }
+        """);
 }

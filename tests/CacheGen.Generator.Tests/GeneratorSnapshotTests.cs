@@ -230,6 +230,53 @@ public sealed class GeneratorSnapshotTests
     }
 
     [Fact]
+    public void RecordKey_IncludesInheritedMembers()
+    {
+        var sources = GeneratorHarness.Run(Usings + """
+            namespace Demo;
+
+            public abstract record Animal(int Id);
+            public sealed record Dog(int Id, string Name) : Animal(Id);
+
+            public partial class Kennel(ICacheClient cache)
+            {
+                [Cached("dogs", 60)]
+                public partial Task<string> DescribeAsync(Dog dog);
+
+                private Task<string> DescribeAsyncCore(Dog dog) => Task.FromResult(dog.Name);
+            }
+            """);
+
+        // two dogs that differ only in the inherited Id must not share an entry
+        string body = sources["Demo.Kennel.DescribeAsync.g.cs"];
+        Assert.Contains("__keyBuilder.Add(__v0.Id);", body);
+        Assert.Contains("__keyBuilder.Add(__v0.Name);", body);
+    }
+
+    [Fact]
+    public void InvalidAttributeParts_AreSkippedOneByOne_AndABadKeyFailsSafeToItsNamespace()
+    {
+        var sources = GeneratorHarness.Run(Usings + """
+            namespace Demo;
+
+            public partial class Admin(ICacheClient cache)
+            {
+                [InvalidatesCache("Bad Namespace")]
+                [InvalidatesCache("racks", Key = "rack-{id}")]
+                [InvalidatesCache(Tags = ["rack:{nope}", "rack:{id}"])]
+                public partial Task SaveAsync(int id);
+
+                private Task SaveAsyncCore(int id) => Task.CompletedTask;
+            }
+            """);
+
+        string body = sources["Demo.Admin.SaveAsync.g.cs"];
+        Assert.DoesNotContain("Bad Namespace", body);
+        Assert.Contains("InvalidateNamespaceAsync(\"racks\")", body);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(body, "InvalidateTagAsync"));
+    }
+
+    [Fact]
     public void Output_IsIdenticalUnderAnotherCulture()
     {
         const string source = Usings + """
