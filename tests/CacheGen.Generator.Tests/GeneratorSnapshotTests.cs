@@ -276,6 +276,34 @@ public sealed class GeneratorSnapshotTests
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(body, "InvalidateTagAsync"));
     }
 
+    [Theory]
+    [InlineData("public sealed record Report(int Id, string Name);", "public sealed record Report(int Id, string Name);", true)]
+    [InlineData("public sealed record Report(int Id, string Name);", "public sealed record Report(int Id, int Name);", false)]
+    [InlineData("public sealed record Report(int Id, string Name);", "public sealed record Report(int Id, string Title);", false)]
+    [InlineData("public sealed class Report { public int Id { get; set; } }", "public sealed class Report { public int Id { get; set; } public required string Name { get; set; } }", false)]
+    [InlineData("public sealed record Report(Kind Kind); public enum Kind { A, B }", "public sealed record Report(Kind Kind); public enum Kind { A, B, C }", false)]
+    public void SchemaFingerprint_ChangesExactlyWhenTheCachedShapeChanges(string before, string after, bool same)
+    {
+        static string Fingerprint(string dto) =>
+            System.Text.RegularExpressions.Regex.Match(
+                GeneratorHarness.Run(Usings + "namespace Demo;\n" + dto + """
+
+                    public partial class Svc(ICacheClient cache)
+                    {
+                        [Cached("reports", 60)]
+                        public partial Task<Report> GetAsync(int id);
+
+                        private Task<Report> GetAsyncCore(int id) => throw new NotImplementedException();
+                    }
+                    """)["Demo.Svc.GetAsync.g.cs"],
+                "\"([0-9a-f]{16})\"\\);").Groups[1].Value;
+
+        string a = Fingerprint(before);
+        string b = Fingerprint(after);
+        Assert.Matches("^[0-9a-f]{16}$", a);
+        Assert.Equal(same, a == b);
+    }
+
     [Fact]
     public void Output_IsIdenticalUnderAnotherCulture()
     {
