@@ -174,6 +174,7 @@ public sealed partial class CacheClient
         }
 
         long startedAt = _time.GetTimestamp();
+        long adminEpoch = Volatile.Read(ref _adminEpoch);
         var (ok, read) = await ExecuteStoreAsync(
             "read",
             ns,
@@ -196,12 +197,12 @@ public sealed partial class CacheClient
                 Interlocked.Increment(ref _hits);
                 _metrics.Request("hit", ns);
                 Log.Hit(_logger, fullKey);
-                return new Lookup<T>(true, value, false, header, read.Stamps, startedAt);
+                return new Lookup<T>(true, value, false, header, read.Stamps, startedAt, adminEpoch);
             }
         }
 
         Miss(ns, fullKey);
-        return new Lookup<T>(false, default, !_options.ReadOnly, header, read.Stamps, startedAt);
+        return new Lookup<T>(false, default, true, header, read.Stamps, startedAt, adminEpoch);
     }
 
     private void Miss(string ns, string fullKey)
@@ -265,6 +266,20 @@ public sealed partial class CacheClient
     private async Task WriteBackAsync<T>(CachedMethod method, string fullKey, string[]? tags, Lookup<T> lookup, T value)
     {
         string ns = method.Namespace;
+        if (CheckReadOnly().Writes)
+        {
+            // a replica (or the ReadOnly option): not an error, and nothing for the breaker to count
+            Log.WriteSkippedReadOnly(_logger, fullKey);
+            return;
+        }
+
+        if (lookup.AdminEpoch != Volatile.Read(ref _adminEpoch))
+        {
+            // an operator deleted keys by pattern since this read: nothing in Redis would refuse this older value
+            Log.WriteRejected(_logger, fullKey);
+            return;
+        }
+
         if (_time.GetElapsedTime(lookup.StartedAt) > TimeSpan.FromSeconds(_options.TombstoneTtlSeconds / 2.0))
         {
             // a tombstone written during this long computation may have expired: the conditional write could not see it
@@ -329,5 +344,5 @@ public sealed partial class CacheClient
     }
 
     /// <summary>The result of reading one entry.</summary>
-    private readonly record struct Lookup<T>(bool Hit, T? Value, bool CanWrite, ReadOnlyMemory<byte> Header, string?[]? Stamps, long StartedAt);
+    private readonly record struct Lookup<T>(bool Hit, T? Value, bool CanWrite, ReadOnlyMemory<byte> Header, string?[]? Stamps, long StartedAt, long AdminEpoch);
 }

@@ -53,6 +53,13 @@ public sealed partial class CacheClient
 
     private async ValueTask<bool> ApplyAsync(Invalidation invalidation, CancellationToken cancellationToken)
     {
+        if (CheckReadOnly().Store)
+        {
+            // a replica cannot take it: keep it queued (reads it affects bypass the store) without an error or a
+            // breaker failure; the replay timer sends it once the store reports a writable primary
+            return false;
+        }
+
         string scope = invalidation.Kind == InvalidationKind.Tag ? "tag" : invalidation.Namespace;
         var (ok, _) = await ExecuteStoreAsync(
             "invalidate",

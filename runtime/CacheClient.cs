@@ -11,11 +11,12 @@ namespace CacheGen;
 
 /// <summary>
 /// The <see cref="ICacheClient"/>: keys, single-flight, conditional write-back, timeout and circuit breaker,
-/// metrics and logs, over an <see cref="ICacheStore"/>.
+/// metrics and logs, over an <see cref="ICacheStore"/>. Also the <see cref="ICacheAdmin"/> of operators.
 /// </summary>
-public sealed partial class CacheClient : ICacheClient, IDisposable
+public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
 {
     private readonly ICacheStore _store;
+    private readonly ICacheStoreInfo? _storeInfo;
     private readonly ICacheSerializer _serializer;
     private readonly CacheGenOptions _options;
     private readonly ILogger _logger;
@@ -23,6 +24,7 @@ public sealed partial class CacheClient : ICacheClient, IDisposable
     private readonly CircuitBreaker _breaker;
     private readonly CacheMetrics _metrics;
     private readonly ResiliencePipeline _timeout;
+    private readonly ResiliencePipeline _adminTimeout;
     private readonly ConcurrentDictionary<string, object> _flights = new(StringComparer.Ordinal);
     private readonly PendingInvalidations _pending;
     private readonly ConcurrentDictionary<string, byte> _corruptLogged = new(StringComparer.Ordinal);
@@ -33,6 +35,8 @@ public sealed partial class CacheClient : ICacheClient, IDisposable
     private long _misses;
     private long _errors;
     private long _invalidationEpoch;
+    private long _adminEpoch;
+    private int _readOnlyState;
     private int _errorLogged;
     private int _replaying;
 
@@ -49,15 +53,19 @@ public sealed partial class CacheClient : ICacheClient, IDisposable
         ArgumentNullException.ThrowIfNull(serializer);
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
+        _storeInfo = store as ICacheStoreInfo;
         _serializer = serializer;
         _options = options.Value;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _breaker = new CircuitBreaker(_options.BreakerFailureThreshold, TimeSpan.FromSeconds(_options.BreakDurationSeconds), _time);
         _pending = new PendingInvalidations(_options.MaxPendingInvalidations);
-        _metrics = new CacheMetrics(meterFactory, () => _pending.Count);
+        _metrics = new CacheMetrics(meterFactory, () => _pending.Count, () => IsReadOnly);
         _timeout = new ResiliencePipelineBuilder { TimeProvider = _time }
             .AddTimeout(TimeSpan.FromMilliseconds(_options.OperationTimeoutMs))
+            .Build();
+        _adminTimeout = new ResiliencePipelineBuilder { TimeProvider = _time }
+            .AddTimeout(TimeSpan.FromSeconds(_options.AdminTimeoutSeconds))
             .Build();
         _prefix = string.IsNullOrEmpty(_options.Version) ? _options.KeyPrefix : _options.KeyPrefix + ":" + _options.Version;
         _disabledReason = (store as Stores.UnavailableCacheStore)?.Reason;
@@ -74,6 +82,9 @@ public sealed partial class CacheClient : ICacheClient, IDisposable
     /// <summary>Gets the full Redis key of <paramref name="key"/> in <paramref name="namespace"/>: <c>{prefix}:{namespace}:{key}</c>.</summary>
     public string GetFullKey(string @namespace, string key) => _prefix + ":" + @namespace + ":" + key;
 
+    /// <summary>Gets whether write-backs are skipped now: <see cref="CacheGenOptions.ReadOnly"/> is set or the store reports a replica.</summary>
+    public bool IsReadOnly => _options.ReadOnly || _storeInfo?.IsReadOnly == true;
+
     /// <inheritdoc/>
     public CacheStatistics GetStatistics() => new(
         Interlocked.Read(ref _hits),
@@ -81,7 +92,10 @@ public sealed partial class CacheClient : ICacheClient, IDisposable
         Interlocked.Read(ref _errors),
         _breaker.State,
         _pending.Count,
-        _store.Name);
+        _store.Name)
+    {
+        ReadOnly = IsReadOnly,
+    };
 
     /// <inheritdoc/>
     public void Dispose()
@@ -93,6 +107,30 @@ public sealed partial class CacheClient : ICacheClient, IDisposable
     private bool IsEnabled(string @namespace) =>
         _options.Enabled && _disabledReason is null
         && (!_options.Namespaces.TryGetValue(@namespace, out var ns) || ns.Enabled);
+
+    /// <summary>
+    /// Whether write-backs are skipped now (<see cref="ReadOnlyState.Writes"/>) and whether the store itself takes no
+    /// writes (<see cref="ReadOnlyState.Store"/>). Logs each change once: a Warning on entering, Information on leaving.
+    /// </summary>
+    private ReadOnlyState CheckReadOnly()
+    {
+        bool store = _storeInfo?.IsReadOnly == true;
+        bool writes = store || _options.ReadOnly;
+        int next = writes ? 1 : 0;
+        if (Volatile.Read(ref _readOnlyState) != next && Interlocked.Exchange(ref _readOnlyState, next) != next)
+        {
+            if (writes)
+            {
+                Log.StoreReadOnly(_logger, store ? "the store is connected to a Redis replica" : "the ReadOnly option is set");
+            }
+            else
+            {
+                Log.StoreWritable(_logger);
+            }
+        }
+
+        return new ReadOnlyState(writes, store);
+    }
 
     private string NamespaceStampKey(string @namespace) => _prefix + ":%ns:" + @namespace;
 
@@ -113,4 +151,6 @@ public sealed partial class CacheClient : ICacheClient, IDisposable
         // capped after the jitter: invalidation stamps (MaxTtlSeconds) must outlive every entry that recorded an older stamp
         return TimeSpan.FromSeconds(Math.Clamp(jittered, 1, CacheGenDefaults.MaxTtlSeconds - (24 * 3600)));
     }
+
+    private readonly record struct ReadOnlyState(bool Writes, bool Store);
 }

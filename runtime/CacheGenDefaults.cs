@@ -14,6 +14,10 @@ internal static class CacheGenDefaults
     public const int TombstoneTtlSeconds = 3600;
     public const int MaxPendingInvalidations = 10_000;
     public const int ReplayIntervalMs = 1000;
+    public const int AdminTimeoutSeconds = 30;
+
+    /// <summary>How often a store connected to a replica asks again whether it still is one.</summary>
+    public const int RoleRecheckSeconds = 5;
 
     /// <summary>Tag stamps must outlive every entry that carries the tag; entry TTLs are capped to this.</summary>
     public const int MaxTtlSeconds = 31 * 24 * 3600;

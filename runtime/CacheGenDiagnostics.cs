@@ -21,16 +21,22 @@ public static class CacheGenDiagnostics
     /// <summary>Gauge of failed invalidations waiting for replay.</summary>
     public const string PendingInvalidationsInstrument = "cachegen.cache.invalidations.pending";
 
+    /// <summary>Counter of keys deleted by operator commands, tagged with <see cref="OperationTag"/> (<c>invalidate_pattern</c> or <c>clear</c>).</summary>
+    public const string KeysRemovedInstrument = "cachegen.cache.keys.removed";
+
+    /// <summary>Gauge: 1 while write-backs are skipped because the cache is read-only (the option, or a replica), else 0.</summary>
+    public const string ReadOnlyInstrument = "cachegen.cache.read_only";
+
     /// <summary>Tag holding <c>hit</c>, <c>miss</c> or <c>error</c>.</summary>
     public const string ResultTag = "cachegen.cache.request.result";
 
     /// <summary>Tag holding the cache namespace (never the key).</summary>
     public const string NamespaceTag = "cachegen.cache.namespace";
 
-    /// <summary>Tag holding the operation: <c>read</c>, <c>write</c> or <c>invalidate</c>.</summary>
+    /// <summary>Tag holding the operation: <c>read</c>, <c>write</c>, <c>invalidate</c>, or the operator commands <c>invalidate_pattern</c> and <c>clear</c>.</summary>
     public const string OperationTag = "cachegen.cache.operation";
 
-    /// <summary>Tag holding the error kind: <c>timeout</c>, <c>connection</c>, <c>server_error</c>, <c>circuit_open</c>, <c>deserialization</c>, <c>serialization</c>, <c>oversize</c>, <c>write_rejected</c>.</summary>
+    /// <summary>Tag holding the error kind: <c>timeout</c>, <c>connection</c>, <c>server_error</c>, <c>circuit_open</c>, <c>deserialization</c>, <c>serialization</c>, <c>oversize</c>, <c>write_rejected</c>, and for operator commands <c>read_only</c> and <c>unavailable</c>.</summary>
     public const string ErrorTypeTag = "error.type";
 
     /// <summary>Tag holding the breaker's new state: <c>open</c>, <c>half_open</c>, <c>closed</c>.</summary>

@@ -58,8 +58,22 @@ public sealed class CacheGenOptions
     [Range(1, 7 * 24 * 3600)]
     public int TombstoneTtlSeconds { get; set; } = CacheGenDefaults.TombstoneTtlSeconds;
 
-    /// <summary>Gets or sets whether the cache only reads (a replica): write-backs are skipped; invalidations are queued. <value>Default: <see langword="false"/>.</value></summary>
+    /// <summary>
+    /// Gets or sets whether the cache only reads: write-backs are skipped (one warning, no error, the circuit is not
+    /// affected) while reads are served. Invalidations are still sent, and queued for replay if they fail. A Redis
+    /// replica is detected by itself (<c>INFO replication</c>) with the same effect, and its invalidations are queued
+    /// until a writable primary is reachable. <value>Default: <see langword="false"/>.</value>
+    /// </summary>
     public bool ReadOnly { get; set; }
+
+    /// <summary>
+    /// Gets or sets the timeout of an operator command (<see cref="ICacheAdmin.InvalidatePatternAsync"/>,
+    /// <see cref="ICacheAdmin.ClearAsync"/>), in seconds. These scan the keyspace, so they get their own bound
+    /// instead of <see cref="OperationTimeoutMs"/>, and a timeout does not count toward the circuit breaker.
+    /// <value>Default: 30.</value>
+    /// </summary>
+    [Range(1, 24 * 3600)]
+    public int AdminTimeoutSeconds { get; set; } = CacheGenDefaults.AdminTimeoutSeconds;
 
     /// <summary>Gets or sets how many failed invalidations are kept for replay. <value>Default: 10000.</value></summary>
     [Range(1, 10_000_000)]

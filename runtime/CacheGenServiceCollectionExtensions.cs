@@ -12,8 +12,9 @@ namespace CacheGen;
 public static class CacheGenServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="ICacheClient"/>, its store (Redis when <see cref="CacheGenOptions.Redis"/> is set, else
-    /// in-memory), the System.Text.Json serializer unless one is registered, and the <c>cachegen</c> health check.
+    /// Registers <see cref="ICacheClient"/> and <see cref="ICacheAdmin"/> (one <see cref="CacheClient"/> singleton), its
+    /// store (Redis when <see cref="CacheGenOptions.Redis"/> is set, else in-memory), the System.Text.Json serializer
+    /// unless one is registered, and the <c>cachegen</c> health check.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configure"/> is null.</exception>
     public static IServiceCollection AddCacheGen(this IServiceCollection services, Action<CacheGenOptions> configure)
@@ -45,6 +46,7 @@ public static class CacheGenServiceCollectionExtensions
         services.TryAddSingleton<ICacheStore>(CreateStore);
         services.TryAddSingleton<CacheClient>();
         services.TryAddSingleton<ICacheClient>(static sp => sp.GetRequiredService<CacheClient>());
+        services.TryAddSingleton<ICacheAdmin>(static sp => sp.GetRequiredService<CacheClient>());
         if (first)
         {
             // once: a second registration would make HealthCheckService throw for every check of the app
@@ -65,7 +67,7 @@ public static class CacheGenServiceCollectionExtensions
 
         try
         {
-            return new RedisCacheStore(RedisConnectionSettings.Parse(options.Redis, options));
+            return new RedisCacheStore(RedisConnectionSettings.Parse(options.Redis, options), time);
         }
         catch (FormatException e)
         {

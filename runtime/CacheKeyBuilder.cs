@@ -204,6 +204,20 @@ public struct CacheKeyBuilder
         return b.ToString();
     }
 
+    /// <summary>Writes one string value exactly as <see cref="Add(string)"/> puts it in a key: escaped, and hashed when longer than <see cref="MaxPartLength"/>.</summary>
+    internal static string FormatPart(string? value)
+    {
+        if (value is null)
+        {
+            return "%N";
+        }
+
+        var b = new StringBuilder(value.Length + 8);
+        Escape(b, value.AsSpan());
+        HashIfLong(b, 0);
+        return b.ToString();
+    }
+
     private StringBuilder Builder => _builder ?? throw new InvalidOperationException("The key was already built.");
 
     private StringBuilder StartPart()

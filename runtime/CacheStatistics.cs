@@ -21,8 +21,29 @@ public enum CircuitState
 /// <param name="CircuitState">The breaker's state now.</param>
 /// <param name="PendingInvalidations">Failed invalidations waiting for replay.</param>
 /// <param name="Store">The store's name: <c>redis</c> or <c>memory</c>.</param>
+/// <remarks>
+/// The <c>Redis*</c> figures are filled only by <see cref="ICacheAdmin.GetStatisticsAsync"/>, from the server's
+/// <c>INFO</c>, and only when the store offers them (<see cref="ICacheStoreInfo"/>); they are server-wide (every
+/// application on that Redis counts) and cumulative since the server started. <see cref="ICacheClient.GetStatistics"/>
+/// leaves them <see langword="null"/>.
+/// </remarks>
 public sealed record CacheStatistics(long Hits, long Misses, long Errors, CircuitState CircuitState, int PendingInvalidations, string Store)
 {
     /// <summary>Gets hits ÷ (hits + misses), or 0 before the first read.</summary>
     public double HitRate => Hits + Misses == 0 ? 0 : (double)Hits / (Hits + Misses);
+
+    /// <summary>Gets whether write-backs are skipped now: <see cref="CacheGenOptions.ReadOnly"/>, or the store is a replica.</summary>
+    public bool ReadOnly { get; init; }
+
+    /// <summary>Gets the server's successful key lookups (Redis <c>keyspace_hits</c>), or <see langword="null"/>.</summary>
+    public long? RedisKeyspaceHits { get; init; }
+
+    /// <summary>Gets the server's failed key lookups (Redis <c>keyspace_misses</c>), or <see langword="null"/>.</summary>
+    public long? RedisKeyspaceMisses { get; init; }
+
+    /// <summary>Gets the memory the server has allocated, in bytes (Redis <c>used_memory</c>), or <see langword="null"/>.</summary>
+    public long? RedisUsedMemoryBytes { get; init; }
+
+    /// <summary>Gets the server's client connections (Redis <c>connected_clients</c>), or <see langword="null"/>.</summary>
+    public long? RedisConnectedClients { get; init; }
 }

@@ -25,6 +25,14 @@ public interface ICacheStore
 
     /// <summary>Sets a namespace or tag stamp to a new value.</summary>
     ValueTask SetStampAsync(string stampKey, string stamp, TimeSpan ttl, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes every key matching the Redis glob <paramref name="pattern"/> (a full-key pattern, prefix included), on
+    /// every primary. For operators only: the cost grows with the number of keys. Keys deleted before a failure or a
+    /// cancellation stay deleted.
+    /// </summary>
+    /// <returns>The number of keys deleted.</returns>
+    ValueTask<long> RemoveByPatternAsync(string pattern, CancellationToken cancellationToken);
 }
 
 /// <summary>What <see cref="ICacheStore.ReadAsync"/> found.</summary>

@@ -10,8 +10,9 @@ internal sealed class CacheMetrics : IDisposable
     private readonly Counter<long> _errors;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _transitions;
+    private readonly Counter<long> _keysRemoved;
 
-    public CacheMetrics(IMeterFactory? meterFactory, Func<int> pendingInvalidations)
+    public CacheMetrics(IMeterFactory? meterFactory, Func<int> pendingInvalidations, Func<bool> readOnly)
     {
         _meter = meterFactory?.Create(CacheGenDiagnostics.MeterName) ?? new Meter(CacheGenDiagnostics.MeterName);
         _requests = _meter.CreateCounter<long>(CacheGenDiagnostics.RequestsInstrument, "{request}", "Cache reads by result (hit, miss, error) and namespace.");
@@ -19,6 +20,8 @@ internal sealed class CacheMetrics : IDisposable
         _duration = _meter.CreateHistogram<double>(CacheGenDiagnostics.DurationInstrument, "s", "Duration of cache store operations.");
         _transitions = _meter.CreateCounter<long>(CacheGenDiagnostics.BreakerTransitionsInstrument, "{transition}", "Circuit breaker state changes by new state.");
         _meter.CreateObservableUpDownCounter(CacheGenDiagnostics.PendingInvalidationsInstrument, () => (long)pendingInvalidations(), "{invalidation}", "Failed invalidations waiting for replay.");
+        _keysRemoved = _meter.CreateCounter<long>(CacheGenDiagnostics.KeysRemovedInstrument, "{key}", "Keys deleted by operator commands (pattern invalidation, clear), by operation.");
+        _meter.CreateObservableGauge(CacheGenDiagnostics.ReadOnlyInstrument, () => readOnly() ? 1L : 0L, "{state}", "1 while write-backs are skipped (read-only option or a replica), else 0.");
     }
 
     public Meter Meter => _meter;
@@ -31,6 +34,9 @@ internal sealed class CacheMetrics : IDisposable
 
     public void Duration(double seconds, string operation) =>
         _duration.Record(seconds, new KeyValuePair<string, object?>(CacheGenDiagnostics.OperationTag, operation));
+
+    public void KeysRemoved(long count, string operation) =>
+        _keysRemoved.Add(count, new KeyValuePair<string, object?>(CacheGenDiagnostics.OperationTag, operation));
 
     public void Transition(CircuitState state) =>
         _transitions.Add(1, new KeyValuePair<string, object?>(CacheGenDiagnostics.StateTag, state switch

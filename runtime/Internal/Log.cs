@@ -17,6 +17,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 4, EventName = "WriteRejected", Level = LogLevel.Debug, Message = "Write-back of '{Key}' refused: the entry was invalidated or rewritten while the value was computed")]
     public static partial void WriteRejected(ILogger logger, string key);
 
+    [LoggerMessage(EventId = 5, EventName = "WriteSkippedReadOnly", Level = LogLevel.Debug, Message = "Write-back of '{Key}' skipped: the store is read-only")]
+    public static partial void WriteSkippedReadOnly(ILogger logger, string key);
+
     [LoggerMessage(EventId = 10, EventName = "StoreError", Level = LogLevel.Warning, Message = "Cache store {Operation} failed ({ErrorType}) in namespace '{Namespace}'; the call was served without the cache. Further errors are logged at Debug until the store recovers")]
     public static partial void StoreError(ILogger logger, string operation, string errorType, string @namespace, Exception exception);
 
@@ -56,9 +59,30 @@ internal static partial class Log
     [LoggerMessage(EventId = 32, EventName = "InvalidationsReplayed", Level = LogLevel.Information, Message = "Replayed {Count} queued invalidations")]
     public static partial void InvalidationsReplayed(ILogger logger, int count);
 
+    [LoggerMessage(EventId = 33, EventName = "PatternInvalidated", Level = LogLevel.Information, Message = "Operator pattern invalidation removed {Count} keys in namespace '{Namespace}' in {ElapsedMs} ms")]
+    public static partial void PatternInvalidated(ILogger logger, long count, string @namespace, long elapsedMs);
+
+    [LoggerMessage(EventId = 34, EventName = "PatternInvalidatedDetail", Level = LogLevel.Debug, Message = "Operator pattern invalidation of '{Pattern}' removed {Count} keys")]
+    public static partial void PatternInvalidatedDetail(ILogger logger, string pattern, long count);
+
+    [LoggerMessage(EventId = 35, EventName = "CacheCleared", Level = LogLevel.Information, Message = "Operator clear removed {Count} keys under prefix '{Prefix}' in {ElapsedMs} ms")]
+    public static partial void CacheCleared(ILogger logger, long count, string prefix, long elapsedMs);
+
+    [LoggerMessage(EventId = 36, EventName = "AdminOperationFailed", Level = LogLevel.Warning, Message = "Operator {Operation} failed ({ErrorType}) after {ElapsedMs} ms; keys deleted before the failure stay deleted")]
+    public static partial void AdminOperationFailed(ILogger logger, string operation, string errorType, long elapsedMs, Exception? exception);
+
     [LoggerMessage(EventId = 40, EventName = "StoreSelected", Level = LogLevel.Information, Message = "CacheGen uses the {Store} store (prefix '{Prefix}')")]
     public static partial void StoreSelected(ILogger logger, string store, string prefix);
 
     [LoggerMessage(EventId = 41, EventName = "RedisConfigurationInvalid", Level = LogLevel.Error, Message = "The Redis configuration is invalid ({Reason}); caching is off")]
     public static partial void RedisConfigurationInvalid(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 42, EventName = "StoreReadOnly", Level = LogLevel.Warning, Message = "The cache is read-only ({Reason}): reads are served, write-backs are skipped, and invalidations are queued until a writable primary is reachable")]
+    public static partial void StoreReadOnly(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 43, EventName = "StoreWritable", Level = LogLevel.Information, Message = "The cache store accepts writes again: write-backs resume and queued invalidations are replayed")]
+    public static partial void StoreWritable(ILogger logger);
+
+    [LoggerMessage(EventId = 44, EventName = "ServerInfoUnavailable", Level = LogLevel.Debug, Message = "The store's server figures could not be read ({ErrorType}); statistics are returned without them")]
+    public static partial void ServerInfoUnavailable(ILogger logger, string errorType, Exception? exception);
 }

@@ -89,6 +89,33 @@ public sealed class MemoryCacheStore : ICacheStore
         return default;
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Matches with Redis's own glob rules (<c>SCAN … MATCH</c>) on the UTF-8 key, so both stores delete the same keys.</remarks>
+    public ValueTask<long> RemoveByPatternAsync(string pattern, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        cancellationToken.ThrowIfCancellationRequested();
+        byte[] glob = System.Text.Encoding.UTF8.GetBytes(pattern);
+        long now = _time.GetTimestamp();
+        long removed = 0;
+        int seen = 0;
+        foreach (var pair in _items)
+        {
+            if ((++seen & 1023) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            // an expired item is gone for Redis too: purge it without counting it
+            if (Internal.GlobPattern.IsMatch(glob, pair.Key) && _items.TryRemove(pair) && pair.Value.ExpiresAt > now)
+            {
+                removed++;
+            }
+        }
+
+        return new(removed);
+    }
+
     private byte[]? Get(string key, long now) =>
         _items.TryGetValue(key, out var item) && item.ExpiresAt > now ? item.Value : null;
 

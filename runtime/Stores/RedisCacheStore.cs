@@ -1,18 +1,28 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
 using System.Text;
 using StackExchange.Redis;
 
 namespace CacheGen.Stores;
 
 /// <summary>
-/// The Redis <see cref="ICacheStore"/> on StackExchange.Redis. Every command touches one key, so it works on a
-/// Redis Cluster unchanged; conditional writes and tombstones are single-key Lua scripts.
+/// The Redis <see cref="ICacheStore"/> on StackExchange.Redis. Every cache command touches one key, so it works on a
+/// Redis Cluster unchanged; conditional writes and tombstones are single-key Lua scripts. The operator deletes of
+/// <see cref="RemoveByPatternAsync"/> scan every primary and split their batches by hash slot on a cluster.
 /// </summary>
 /// <remarks>
-/// StackExchange.Redis 1.2.6 has no async timeout: every await is bounded by the caller's token
-/// (<see cref="Task.WaitAsync(CancellationToken)"/>), which carries the client's operation timeout.
+/// <para>StackExchange.Redis 1.2.6 has no async timeout: every await is bounded by the caller's token
+/// (<see cref="Task.WaitAsync(CancellationToken)"/>), which carries the client's operation timeout.</para>
+/// <para>The store knows whether it is connected to a replica (<see cref="IsReadOnly"/>): it asks
+/// <c>INFO replication</c> once connected, whenever a connection is restored or the configuration changes, and
+/// every few seconds while it is read-only, so a promoted replica is noticed.</para>
 /// </remarks>
-public sealed class RedisCacheStore : ICacheStore, IDisposable
+public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
 {
+    /// <summary>The most keys one <c>UNLINK</c> carries, and the <c>COUNT</c> of each <c>SCAN</c> page.</summary>
+    internal const int BatchSize = 1000;
+
     /// <summary>What a read returns for a key holding a list, hash or set: a foreign value, overwritten like garbage.</summary>
     internal static readonly byte[] WrongTypeMarker = "\0WRONGTYPE"u8.ToArray();
 
@@ -31,18 +41,58 @@ public sealed class RedisCacheStore : ICacheStore, IDisposable
 
     private readonly Lazy<Task<ConnectionMultiplexer>> _connection;
     private readonly int _database;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _roleTimeout;
+
+    // the last role each endpoint reported (true: replica), so a replica that is down does not fail a pattern delete
+    private readonly ConcurrentDictionary<EndPoint, bool> _replicas = new();
+    private volatile bool _readOnly;
+    private long _roleCheckedAt;
+    private int _roleRefresh;
+    private volatile bool _unlinkUnknown;
 
     /// <summary>Creates the store; it connects on first use, in the background, and reconnects by itself.</summary>
-    public RedisCacheStore(ConfigurationOptions configuration)
+    /// <param name="configuration">The StackExchange.Redis options (see <see cref="RedisConnectionSettings.Parse"/>).</param>
+    /// <param name="timeProvider">The clock for role checks; <see cref="TimeProvider.System"/> by default.</param>
+    public RedisCacheStore(ConfigurationOptions configuration, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         _database = configuration.DefaultDatabase ?? 0;
+        _time = timeProvider ?? TimeProvider.System;
+        _roleTimeout = TimeSpan.FromMilliseconds(Math.Max(configuration.ConnectTimeout, 1000));
         var config = configuration.Clone();
+
+        // StackExchange.Redis refuses INFO (role detection, server figures) unless admin mode is on. This store sends
+        // no other admin command: never KEYS (RemoveByPatternAsync checks for SCAN first), FLUSHDB or FLUSHALL
+        config.AllowAdmin = true;
         _connection = new(() => ConnectAsync(config), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <inheritdoc/>
     public string Name => "redis";
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// <see langword="true"/> when every endpoint that answered <c>INFO replication</c> reported <c>role:slave</c>;
+    /// <see langword="false"/> while no endpoint has answered yet. Reading it while it is <see langword="true"/> starts
+    /// a new check in the background every <c>5</c> seconds, so a promotion is seen without a reconnect.
+    /// </remarks>
+    public bool IsReadOnly
+    {
+        get
+        {
+            bool readOnly = _readOnly;
+            if (readOnly && _time.GetElapsedTime(Volatile.Read(ref _roleCheckedAt)) >= RoleRecheckInterval && TryGetConnection(out var multiplexer))
+            {
+                RequestRoleRefresh(multiplexer);
+            }
+
+            return readOnly;
+        }
+    }
+
+    /// <summary>Gets or sets how often a read-only store asks again whether it is still on a replica (tests shorten it).</summary>
+    internal TimeSpan RoleRecheckInterval { get; set; } = TimeSpan.FromSeconds(CacheGenDefaults.RoleRecheckSeconds);
 
     /// <summary>Gets the multiplexer, connecting if needed. Bounded by <paramref name="cancellationToken"/>.</summary>
     public async Task<ConnectionMultiplexer> GetConnectionAsync(CancellationToken cancellationToken) =>
@@ -96,6 +146,63 @@ public sealed class RedisCacheStore : ICacheStore, IDisposable
         await EvaluateAsync(ReplaceScript, stampKey, [Encoding.UTF8.GetBytes(stamp), (long)ttl.TotalMilliseconds], cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Every primary endpoint is scanned with <see cref="IServer.Keys(int, RedisValue, int, CommandFlags)"/>
+    /// (<c>SCAN</c>, <c>COUNT 1000</c>; it is synchronous in StackExchange.Redis 1.2.6, so it runs on a pool thread)
+    /// and the keys are deleted with <c>UNLINK</c> (<c>DEL</c> on servers before 4.0) in batches of at most 1000 (on a
+    /// cluster, split by hash slot, since one command may not span slots). Replicas are skipped. <c>KEYS</c> is never sent: a server
+    /// without <c>SCAN</c> (before 2.8, or whose <c>INFO</c> is denied) fails the call instead. Cancelling the token
+    /// ends the wait at once; the scan itself stops before its next batch. 1.2.6 pages inside <c>Keys</c> and gives
+    /// no hook between pages, so a selective pattern may read several pages (each bounded by <c>syncTimeout</c>)
+    /// before it sees the token.
+    /// </remarks>
+    public async ValueTask<long> RemoveByPatternAsync(string pattern, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        var multiplexer = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var primaries = await GetPrimariesAsync(multiplexer, cancellationToken).ConfigureAwait(false);
+        var scans = new Task<long>[primaries.Count];
+        for (int i = 0; i < scans.Length; i++)
+        {
+            IServer server = primaries[i];
+            if (!server.Features.Scan)
+            {
+                throw new NotSupportedException("The Redis server does not report SCAN (Redis 2.8+, and INFO must be allowed); pattern deletes never fall back to KEYS.");
+            }
+
+            scans[i] = Task.Run(() => ScanAndUnlinkAsync(multiplexer, server, pattern, cancellationToken), cancellationToken);
+        }
+
+        long[] removed = await Task.WhenAll(scans).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return removed.Sum();
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// One <c>INFO</c> per connected endpoint. The figures are summed over the primaries (over the replicas when the
+    /// store is connected to replicas only), so a cluster reports its total.
+    /// </remarks>
+    public async ValueTask<CacheStoreServerInfo> GetServerInfoAsync(CancellationToken cancellationToken)
+    {
+        var multiplexer = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var servers = multiplexer.GetEndPoints().Select(e => multiplexer.GetServer(e)).Where(s => s.IsConnected).ToList();
+        if (servers.Count == 0)
+        {
+            throw new InvalidOperationException("No Redis endpoint is connected.");
+        }
+
+        var infos = await Task.WhenAll(servers.Select(s => s.InfoAsync())).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var fields = infos.Select(Flatten).ToList();
+        var primaries = fields.Where(f => !IsReplica(f)).ToList();
+        var counted = primaries.Count > 0 ? primaries : fields;
+        return new CacheStoreServerInfo(
+            Sum(counted, "keyspace_hits"),
+            Sum(counted, "keyspace_misses"),
+            Sum(counted, "used_memory"),
+            Sum(counted, "connected_clients"));
+    }
+
+    /// <inheritdoc/>
     public void Dispose()
     {
         if (_connection.IsValueCreated && _connection.Value.IsCompletedSuccessfully)
@@ -104,13 +211,264 @@ public sealed class RedisCacheStore : ICacheStore, IDisposable
         }
     }
 
-    private static async Task<ConnectionMultiplexer> ConnectAsync(ConfigurationOptions config)
+    private static Dictionary<string, string> Flatten(IGrouping<string, KeyValuePair<string, string>>[] info)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in info.SelectMany(g => g))
+        {
+            fields[pair.Key] = pair.Value;
+        }
+
+        return fields;
+    }
+
+    private static bool IsReplica(Dictionary<string, string> fields) =>
+        fields.TryGetValue("role", out string? role) && role == "slave";
+
+    private static long? Sum(List<Dictionary<string, string>> servers, string field)
+    {
+        long? sum = null;
+        foreach (var fields in servers)
+        {
+            if (fields.TryGetValue(field, out string? text) && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value))
+            {
+                sum = (sum ?? 0) + value;
+            }
+        }
+
+        return sum;
+    }
+
+    private async Task<ConnectionMultiplexer> ConnectAsync(ConfigurationOptions config)
     {
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
 
         // exception messages would otherwise carry the command's key, and keys may hold user data
         multiplexer.IncludeDetailInExceptions = false;
+        multiplexer.ConnectionRestored += (_, _) => RequestRoleRefresh(multiplexer);
+        multiplexer.ConfigurationChanged += (_, _) => RequestRoleRefresh(multiplexer);
+
+        // know the role before the first command, so no write-back is ever sent to a replica (RELIABILITY.md S8)
+        await DetectRoleAsync(multiplexer).ConfigureAwait(false);
         return multiplexer;
+    }
+
+    private bool TryGetConnection(out ConnectionMultiplexer multiplexer)
+    {
+        if (_connection.IsValueCreated && _connection.Value.IsCompletedSuccessfully)
+        {
+            multiplexer = _connection.Value.Result;
+            return true;
+        }
+
+        multiplexer = null!;
+        return false;
+    }
+
+    /// <summary>Runs a role check in the background; a request made while one runs makes it run once more.</summary>
+    private void RequestRoleRefresh(ConnectionMultiplexer multiplexer)
+    {
+        // 0: idle, 1: running, 2: running and asked again
+        while (true)
+        {
+            int state = Volatile.Read(ref _roleRefresh);
+            if (state == 2 || (state == 1 && Interlocked.CompareExchange(ref _roleRefresh, 2, 1) == 1))
+            {
+                return;
+            }
+
+            if (state == 0 && Interlocked.CompareExchange(ref _roleRefresh, 1, 0) == 0)
+            {
+                _ = RunRoleRefreshAsync(multiplexer);
+                return;
+            }
+        }
+    }
+
+    private async Task RunRoleRefreshAsync(ConnectionMultiplexer multiplexer)
+    {
+        do
+        {
+            Volatile.Write(ref _roleRefresh, 1);
+            await DetectRoleAsync(multiplexer).ConfigureAwait(false);
+        }
+        while (Interlocked.CompareExchange(ref _roleRefresh, 0, 1) != 1);
+    }
+
+    /// <summary>Asks every connected endpoint for its role; never throws. Read-only when some endpoint answered and none is a primary.</summary>
+    private async Task DetectRoleAsync(ConnectionMultiplexer multiplexer)
+    {
+        try
+        {
+            int primaries = 0;
+            int replicas = 0;
+            foreach (EndPoint endpoint in multiplexer.GetEndPoints())
+            {
+                if (await GetRoleAsync(multiplexer.GetServer(endpoint)).ConfigureAwait(false) is not bool replica)
+                {
+                    continue;
+                }
+
+                _replicas[endpoint] = replica;
+                if (replica)
+                {
+                    replicas++;
+                }
+                else
+                {
+                    primaries++;
+                }
+            }
+
+            Volatile.Write(ref _roleCheckedAt, _time.GetTimestamp());
+            if (primaries + replicas == 0)
+            {
+                // nobody answered (Redis is down): keep what we knew
+                return;
+            }
+
+            bool readOnly = primaries == 0;
+            if (_readOnly && !readOnly)
+            {
+                // StackExchange.Redis routes writes away from a node it last saw as a replica until it looks again
+                await multiplexer.ConfigureAsync().WaitAsync(_roleTimeout, _time).ConfigureAwait(false);
+            }
+
+            _readOnly = readOnly;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // best effort in the background: the next trigger (a restored connection, a configuration change, or the
+            // periodic check while read-only) tries again
+        }
+    }
+
+    /// <summary>Returns whether <paramref name="server"/> is a replica, or <see langword="null"/> when it cannot say now.</summary>
+    private async Task<bool?> GetRoleAsync(IServer server)
+    {
+        if (!server.IsConnected)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await AskRoleAsync(server).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // RedisConnectionException, a timeout, or NOPERM when an ACL denies INFO: the role stays unknown
+            return null;
+        }
+    }
+
+    /// <summary>Asks <c>INFO replication</c> whether <paramref name="server"/> is a replica; throws when it cannot tell.</summary>
+    private async Task<bool> AskRoleAsync(IServer server)
+    {
+        var info = await server.InfoAsync("replication").WaitAsync(_roleTimeout, _time).ConfigureAwait(false);
+        return Flatten(info).TryGetValue("role", out string? role)
+            ? role == "slave"
+            : throw new InvalidOperationException("A Redis endpoint's INFO reported no role.");
+    }
+
+    /// <summary>The primaries to scan. A delete that cannot tell whether an endpoint is a primary fails rather than miss its keys.</summary>
+    private async Task<List<IServer>> GetPrimariesAsync(ConnectionMultiplexer multiplexer, CancellationToken cancellationToken)
+    {
+        var primaries = new List<IServer>();
+        foreach (EndPoint endpoint in multiplexer.GetEndPoints())
+        {
+            IServer server = multiplexer.GetServer(endpoint);
+            bool replica;
+            try
+            {
+                replica = await AskRoleAsync(server).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException && _replicas.TryGetValue(endpoint, out bool known) && known)
+            {
+                // a replica that is down holds nothing a primary does not; any other endpoint that cannot answer
+                // fails the delete, which would otherwise miss its keys
+                continue;
+            }
+
+            _replicas[endpoint] = replica;
+            if (!replica)
+            {
+                primaries.Add(server);
+            }
+        }
+
+        if (primaries.Count == 0)
+        {
+            throw new InvalidOperationException("No Redis primary is connected (the store is a read-only replica); keys can only be deleted on a primary.");
+        }
+
+        return primaries;
+    }
+
+    private async Task<long> ScanAndUnlinkAsync(ConnectionMultiplexer multiplexer, IServer server, string pattern, CancellationToken cancellationToken)
+    {
+        var db = multiplexer.GetDatabase(_database);
+        var batch = new List<RedisKey>(BatchSize);
+        bool cluster = server.ServerType == ServerType.Cluster;
+        long removed = 0;
+
+        // synchronous paging (the 1.2.6 API has no async SCAN); this runs on a pool thread of its own
+        foreach (RedisKey key in server.Keys(_database, pattern, pageSize: BatchSize))
+        {
+            batch.Add(key);
+            if (batch.Count == BatchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                removed += await UnlinkAsync(multiplexer, db, batch, cluster, cancellationToken).ConfigureAwait(false);
+                batch.Clear();
+            }
+        }
+
+        if (batch.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            removed += await UnlinkAsync(multiplexer, db, batch, cluster, cancellationToken).ConfigureAwait(false);
+        }
+
+        return removed;
+    }
+
+    private async Task<long> UnlinkAsync(ConnectionMultiplexer multiplexer, IDatabase db, List<RedisKey> keys, bool cluster, CancellationToken cancellationToken)
+    {
+        if (!cluster)
+        {
+            return await DeleteAsync(db, keys.ConvertAll(static k => (object)k), cancellationToken).ConfigureAwait(false);
+        }
+
+        // a cluster refuses a multi-key command across hash slots (CROSSSLOT): one command per slot, pipelined
+        var commands = keys.GroupBy(k => multiplexer.HashSlot(k))
+            .Select(g => DeleteAsync(db, g.Select(static k => (object)k).ToList(), cancellationToken))
+            .ToList();
+        long removed = 0;
+        foreach (long count in await Task.WhenAll(commands).ConfigureAwait(false))
+        {
+            removed += count;
+        }
+
+        return removed;
+    }
+
+    private async Task<long> DeleteAsync(IDatabase db, List<object> keys, CancellationToken cancellationToken)
+    {
+        if (!_unlinkUnknown)
+        {
+            try
+            {
+                return (long)await db.ExecuteAsync("UNLINK", keys, CommandFlags.DemandMaster).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisServerException e) when (e.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase))
+            {
+                // Redis before 4.0: DEL frees the memory in the foreground, which is what UNLINK avoids
+                _unlinkUnknown = true;
+            }
+        }
+
+        return (long)await db.ExecuteAsync("DEL", keys, CommandFlags.DemandMaster).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<IDatabase> GetDatabaseAsync(CancellationToken cancellationToken) =>

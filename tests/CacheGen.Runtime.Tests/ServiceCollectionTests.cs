@@ -78,6 +78,7 @@ public sealed class ServiceCollectionTests
     [InlineData("CacheGen:OperationTimeoutMs", "0")]
     [InlineData("CacheGen:BreakerFailureThreshold", "0")]
     [InlineData("CacheGen:TtlJitter", "2")]
+    [InlineData("CacheGen:AdminTimeoutSeconds", "0")]
     public void AddCacheGen_InvalidOption_FailsValidationOnStart(string key, string value)
     {
         // arrange
@@ -152,6 +153,28 @@ public sealed class ServiceCollectionTests
 
         // assert
         Assert.Equal(HealthStatus.Healthy, report.Entries["cachegen"].Status);
+    }
+
+    [Fact]
+    public void AddCacheGen_RegistersICacheAdmin_AsTheSameSingletonAsTheClient()
+    {
+        // arrange
+        using var provider = Build(new() { ["CacheGen:AdminTimeoutSeconds"] = "120", ["CacheGen:ReadOnly"] = "true" });
+
+        // act
+        var admin = provider.GetRequiredService<ICacheAdmin>();
+
+        // assert
+        Assert.Same(provider.GetRequiredService<CacheClient>(), admin);
+        Assert.Same(provider.GetRequiredService<ICacheClient>(), admin);
+        Assert.Equal(120, provider.GetRequiredService<IOptions<CacheGenOptions>>().Value.AdminTimeoutSeconds);
+        Assert.True(provider.GetRequiredService<CacheClient>().GetStatistics().ReadOnly);
+    }
+
+    [Fact]
+    public void CacheGenOptions_AdminTimeoutSeconds_DefaultsTo30()
+    {
+        Assert.Equal(30, new CacheGenOptions().AdminTimeoutSeconds);
     }
 
     [Fact]

@@ -202,7 +202,11 @@ public sealed class ChaosProxy : IDisposable
             {
                 try
                 {
-                    tcp.Client.LingerState = new LingerOption(true, 0);
+                    // a link whose pump already ended may be disposed while still listed: its Client is null then
+                    if (tcp.Client is { } socket)
+                    {
+                        socket.LingerState = new LingerOption(true, 0);
+                    }
                 }
                 catch (Exception e) when (e is SocketException or ObjectDisposedException)
                 {

@@ -17,7 +17,17 @@ public static class RespConnection
     /// <param name="timeout">The deadline for connecting, sending and reading.</param>
     /// <param name="args">The command and its arguments: strings, byte arrays, or numbers (written invariantly).</param>
     /// <exception cref="TimeoutException">The server did not answer in time (it may be frozen).</exception>
-    public static async Task<RedisReply> ExecuteAsync(string host, int port, string? password, TimeSpan timeout, params object[] args)
+    public static Task<RedisReply> ExecuteAsync(string host, int port, string? password, TimeSpan timeout, params object[] args) =>
+        ExecuteAsync(host, port, user: null, password, timeout, args);
+
+    /// <summary>Sends one command as an ACL user (<c>AUTH user password</c>) and reads its reply.</summary>
+    /// <param name="host">The server's host.</param>
+    /// <param name="port">The server's port.</param>
+    /// <param name="user">The ACL user, or <see langword="null"/> for the default user.</param>
+    /// <param name="password">Sent with <c>AUTH</c> first when set.</param>
+    /// <param name="timeout">The deadline for connecting, sending and reading.</param>
+    /// <param name="args">The command and its arguments.</param>
+    public static async Task<RedisReply> ExecuteAsync(string host, int port, string? user, string? password, TimeSpan timeout, params object[] args)
     {
         ArgumentOutOfRangeException.ThrowIfZero(args.Length);
         using var cts = new CancellationTokenSource(timeout);
@@ -29,7 +39,7 @@ public static class RespConnection
             var reader = new Reader(stream);
             if (password is not null)
             {
-                await WriteAsync(stream, ["AUTH", password], cts.Token);
+                await WriteAsync(stream, user is null ? ["AUTH", password] : ["AUTH", user, password], cts.Token);
                 var auth = await reader.ReadAsync(cts.Token);
                 if (auth.Kind == RedisReplyKind.Error)
                 {

@@ -4,9 +4,10 @@ namespace CacheGen.Runtime.Tests.Infrastructure;
 
 /// <summary>
 /// Wraps a <see cref="MemoryCacheStore"/> and injects faults and latency (after FusionCache's <c>Chaos*</c>):
-/// <see cref="FailNext"/>, <see cref="Faulted"/>, <see cref="Delay"/>; counts calls per operation.
+/// <see cref="FailNext"/>, <see cref="Faulted"/>, <see cref="Delay"/>; counts calls per operation. As an
+/// <see cref="ICacheStoreInfo"/> it plays a replica (<see cref="ReadOnly"/>) and reports <see cref="ServerInfo"/>.
 /// </summary>
-public sealed class ChaosCacheStore : ICacheStore
+public sealed class ChaosCacheStore : ICacheStore, ICacheStoreInfo
 {
     private readonly TimeProvider _delayClock;
     private int _failNext;
@@ -15,6 +16,10 @@ public sealed class ChaosCacheStore : ICacheStore
     private int _writes;
     private int _removes;
     private int _stampWrites;
+    private int _patternRemoves;
+    private int _serverInfoReads;
+    private int _readOnlyChecks;
+    private volatile bool _readOnly;
     private int _faults;
     private int _inFlight;
 
@@ -55,8 +60,37 @@ public sealed class ChaosCacheStore : ICacheStore
     /// <summary>Gets the number of <see cref="SetStampAsync"/> calls.</summary>
     public int StampWrites => Volatile.Read(ref _stampWrites);
 
+    /// <summary>Gets the number of <see cref="RemoveByPatternAsync"/> calls.</summary>
+    public int PatternRemoves => Volatile.Read(ref _patternRemoves);
+
+    /// <summary>Gets the number of <see cref="GetServerInfoAsync"/> calls.</summary>
+    public int ServerInfoReads => Volatile.Read(ref _serverInfoReads);
+
+    /// <summary>Gets the number of times <see cref="IsReadOnly"/> was read.</summary>
+    public int ReadOnlyChecks => Volatile.Read(ref _readOnlyChecks);
+
     /// <summary>Gets the number of calls of any kind.</summary>
-    public int Calls => Reads + Writes + Removes + StampWrites;
+    public int Calls => Reads + Writes + Removes + StampWrites + PatternRemoves;
+
+    /// <summary>Gets or sets whether the store plays a replica: <see cref="IsReadOnly"/> reports it (calls still pass).</summary>
+    public bool ReadOnly
+    {
+        get => _readOnly;
+        set => _readOnly = value;
+    }
+
+    /// <summary>Gets or sets what <see cref="GetServerInfoAsync"/> returns (faults and delays apply).</summary>
+    public CacheStoreServerInfo ServerInfo { get; set; } = new(null, null, null, null);
+
+    /// <inheritdoc/>
+    public bool IsReadOnly
+    {
+        get
+        {
+            Interlocked.Increment(ref _readOnlyChecks);
+            return _readOnly;
+        }
+    }
 
     /// <summary>Gets the number of faults injected so far.</summary>
     public int Faults => Volatile.Read(ref _faults);
@@ -123,6 +157,20 @@ public sealed class ChaosCacheStore : ICacheStore
             await inner.SetStampAsync(s.stampKey, s.stamp, s.ttl, ct).ConfigureAwait(false);
             return true;
         }, cancellationToken).AsTask());
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<long> RemoveByPatternAsync(string pattern, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _patternRemoves);
+        return RunAsync(pattern, static (inner, p, ct) => inner.RemoveByPatternAsync(p, ct), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<CacheStoreServerInfo> GetServerInfoAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _serverInfoReads);
+        return RunAsync(this, static (_, self, _) => new ValueTask<CacheStoreServerInfo>(self.ServerInfo), cancellationToken);
     }
 
     private bool ShouldFail()

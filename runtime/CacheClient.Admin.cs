@@ -1,0 +1,156 @@
+using CacheGen.Internal;
+
+namespace CacheGen;
+
+public sealed partial class CacheClient
+{
+    /// <inheritdoc/>
+    public ValueTask<long> InvalidatePatternAsync(string @namespace, string pattern, CancellationToken cancellationToken = default)
+    {
+        if (!IsPlainSegment(@namespace))
+        {
+            // a glob character or a separator here would reach other namespaces, or the stamps under '%ns'
+            throw new ArgumentException("The namespace must be non-empty and hold only letters, digits, '_', '.' and '-'.", nameof(@namespace));
+        }
+
+        ArgumentNullException.ThrowIfNull(pattern);
+        return RunAdminAsync("invalidate_pattern", @namespace, GetFullKey(@namespace, pattern), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<long> ClearAsync(CancellationToken cancellationToken = default) =>
+        RunAdminAsync("clear", "*", _prefix + ":*", cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The store is asked only while the circuit is closed, within the operation timeout; a failure is logged at
+    /// Debug and changes neither the error count nor the breaker (a stats endpoint must not alter the cache).
+    /// </remarks>
+    public async ValueTask<CacheStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default)
+    {
+        var statistics = GetStatistics();
+        if (_storeInfo is null || _disabledReason is not null || _breaker.State != CircuitState.Closed)
+        {
+            return statistics;
+        }
+
+        try
+        {
+            var info = await _timeout.ExecuteAsync(
+                static (store, ct) => store.GetServerInfoAsync(ct),
+                _storeInfo,
+                cancellationToken).ConfigureAwait(false);
+            return statistics with
+            {
+                RedisKeyspaceHits = info.KeyspaceHits,
+                RedisKeyspaceMisses = info.KeyspaceMisses,
+                RedisUsedMemoryBytes = info.UsedMemoryBytes,
+                RedisConnectedClients = info.ConnectedClients,
+            };
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            Log.ServerInfoUnavailable(_logger, Classify(e), e);
+            return statistics;
+        }
+    }
+
+    private static bool IsPlainSegment(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return false;
+        }
+
+        foreach (char c in value)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not '_' and not '.' and not '-')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Runs an operator delete: through the breaker, bounded by <see cref="CacheGenOptions.AdminTimeoutSeconds"/>;
+    /// a timeout is neutral for the breaker. Failures are counted, logged and thrown as <see cref="CacheAdminException"/>.
+    /// </summary>
+    private async ValueTask<long> RunAdminAsync(string operation, string scope, string pattern, CancellationToken cancellationToken)
+    {
+        long started = _time.GetTimestamp();
+        if (_disabledReason is not null)
+        {
+            throw AdminFailed(operation, scope, "unavailable", "The cache store is unavailable: " + _disabledReason, started, null);
+        }
+
+        if (CheckReadOnly().Store)
+        {
+            throw AdminFailed(operation, scope, "read_only", "The cache store is a read-only replica; keys can only be deleted on a primary.", started, null);
+        }
+
+        if (!_breaker.TryAcquire(out bool isProbe, out var transition))
+        {
+            throw AdminFailed(operation, scope, "circuit_open", "The cache circuit is open; run the command again once the store is back.", started, null);
+        }
+
+        Report(transition);
+
+        // a value computed from a read before this delete must not be written back after it: nothing in the store
+        // would refuse it (no tombstone is left), and it may be what the operator meant to remove
+        Interlocked.Increment(ref _adminEpoch);
+        Interlocked.Increment(ref _invalidationEpoch);
+        try
+        {
+            long removed = await _adminTimeout.ExecuteAsync(
+                static (s, ct) => s.store.RemoveByPatternAsync(s.pattern, ct),
+                (store: _store, pattern),
+                cancellationToken).ConfigureAwait(false);
+            Report(_breaker.OnSuccess());
+            var elapsed = _time.GetElapsedTime(started);
+            _metrics.Duration(elapsed.TotalSeconds, operation);
+            _metrics.KeysRemoved(removed, operation);
+            if (operation == "clear")
+            {
+                Log.CacheCleared(_logger, removed, _prefix, (long)elapsed.TotalMilliseconds);
+            }
+            else
+            {
+                Log.PatternInvalidated(_logger, removed, scope, (long)elapsed.TotalMilliseconds);
+                Log.PatternInvalidatedDetail(_logger, pattern, removed);
+            }
+
+            return removed;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Report(_breaker.OnNeutral(isProbe));
+            throw;
+        }
+        catch (Exception e)
+        {
+            _metrics.Duration(_time.GetElapsedTime(started).TotalSeconds, operation);
+            string errorType = Classify(e);
+
+            // a long scan that ran out of time says nothing about whether the store serves reads
+            Report(errorType == "timeout" ? _breaker.OnNeutral(isProbe) : _breaker.OnFailure());
+            string message = errorType == "timeout"
+                ? $"The operator {operation} did not finish within AdminTimeoutSeconds ({_options.AdminTimeoutSeconds} s)."
+                : $"The operator {operation} failed ({errorType}).";
+            throw AdminFailed(operation, scope, errorType, message, started, e);
+        }
+    }
+
+    private CacheAdminException AdminFailed(string operation, string scope, string errorType, string message, long started, Exception? exception)
+    {
+        Interlocked.Increment(ref _errors);
+        _metrics.Error(errorType, operation, scope);
+        Log.AdminOperationFailed(_logger, operation, errorType, (long)_time.GetElapsedTime(started).TotalMilliseconds, exception);
+        return new CacheAdminException(errorType, message + " Keys deleted before the failure stay deleted.", exception);
+    }
+}

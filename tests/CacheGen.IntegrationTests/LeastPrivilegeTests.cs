@@ -1,0 +1,77 @@
+using CacheGen.IntegrationTests.Infrastructure;
+
+namespace CacheGen.IntegrationTests;
+
+/// <summary>
+/// RELIABILITY.md S9 for the operator commands: under a least-privilege ACL (Appendix C, plus what the runtime's
+/// scripts and scans need), caching, invalidation, pattern deletes, clear-all and server figures all work, and the
+/// server refuses nothing but the harmless probes the client library makes at connect.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class LeastPrivilegeTests(ITestOutputHelper output)
+{
+    /// <summary>Appendix C's ACL plus <c>type getrange</c> (write-back script), <c>script|load</c> and <c>select</c> (scans).</summary>
+    internal const string Acl = "on resetpass >apppw resetkeys ~cache:* resetchannels &cache:* &__Booksleeve_MasterChanged "
+        + "-@all +get +set +del +unlink +scan +ping +publish +subscribe +pexpire +evalsha +eval +echo +info +client|setname "
+        + "+type +getrange +script|load +select";
+
+    private static readonly CachedMethod s_method = new("acl", "Acl.Get", 60, "fp");
+
+    [RedisFact]
+    public async Task LeastPrivilegeAcl_EveryRuntimeOperationWorks_NothingIsDenied()
+    {
+        // arrange: the default user restricted to cache:* keys and the commands listed
+        using var server = RedisServerFixture.Start();
+        (await server.ExecuteAsync("ACL", "SETUSER", "observer", "on", ">observerpw", "+acl|log")).EnsureSuccess();
+        (await server.ExecuteAsync(["ACL", "SETUSER", "default", .. Acl.Split(' ')])).EnsureSuccess();
+        using var cache = await TestCache.CreateAsync(server.Configuration + ",password=apppw", o =>
+        {
+            o.KeyPrefix = "cache";
+            o.OperationTimeoutMs = 5000;
+        });
+
+        // act
+        string first = await cache.GetAsync(s_method, "k", () => "v", ["t"]);
+        string second = await cache.GetAsync(s_method, "k", () => "not called", ["t"]);
+        await cache.Client.InvalidateKeyAsync("acl", "k");
+        await cache.Client.InvalidateNamespaceAsync("acl");
+        await cache.Client.InvalidateTagAsync("t");
+        await cache.GetAsync(s_method, "k2", () => "v2");
+        long patternRemoved = await cache.Client.InvalidatePatternAsync("acl", "k*");
+        await cache.GetAsync(s_method, "k3", () => "v3");
+        var stats = await cache.Client.GetStatisticsAsync();
+        long cleared = await cache.Client.ClearAsync();
+
+        // assert
+        var denied = await DeniedAsync(server);
+        output.WriteLine($"{stats}; pattern removed {patternRemoved}, cleared {cleared}; denied: {string.Join(", ", denied)}");
+        Assert.Equal(("v", "v"), (first, second));
+        Assert.Equal(2, patternRemoved);
+        Assert.Equal(3, cleared);
+        Assert.NotNull(stats.RedisUsedMemoryBytes);
+        Assert.Equal(0, stats.Errors);
+        Assert.Equal(0, stats.PendingInvalidations);
+        Assert.False(cache.Store.IsReadOnly);
+        Assert.All(denied, d => Assert.Contains(d, (string[])["config|get", "cluster|nodes", "__Booksleeve_TieBreak", "cluster", "config"]));
+    }
+
+    /// <summary>The objects (commands or keys) the ACL LOG shows as denied.</summary>
+    private static async Task<List<string>> DeniedAsync(RedisServerFixture server)
+    {
+        var log = (await RespConnection.ExecuteAsync(server.Host, server.Port, "observer", "observerpw", TimeSpan.FromSeconds(5), "ACL", "LOG")).EnsureSuccess();
+        var denied = new List<string>();
+        foreach (var entry in log.Items!)
+        {
+            var fields = entry.Items!;
+            for (int i = 0; i + 1 < fields.Count; i += 2)
+            {
+                if (fields[i].Text == "object")
+                {
+                    denied.Add(fields[i + 1].Text);
+                }
+            }
+        }
+
+        return denied;
+    }
+}
