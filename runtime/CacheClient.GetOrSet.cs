@@ -35,8 +35,37 @@ public sealed partial class CacheClient
             return factory(state);
         }
 
-        // the documented sync path: a bounded blocking read, the factory on the caller's thread, a background write
+        // the documented sync path: one computation per key as on the async path; the owner does a bounded
+        // blocking read, runs the factory on its own thread and writes back in the background
         string fullKey = GetFullKey(method.Namespace, key);
+        var flight = JoinOrCreate<T>(fullKey, out bool created);
+        if (flight is null)
+        {
+            return Compute(method, fullKey, tags, state, factory);
+        }
+
+        if (!created)
+        {
+            return flight.Task.GetAwaiter().GetResult();
+        }
+
+        try
+        {
+            T value = Compute(method, fullKey, tags, state, factory);
+            _flights.TryRemove(new KeyValuePair<string, object>(fullKey, flight));
+            flight.Complete(value);
+            return value;
+        }
+        catch (Exception e)
+        {
+            _flights.TryRemove(new KeyValuePair<string, object>(fullKey, flight));
+            flight.Fail(e);
+            throw;
+        }
+    }
+
+    private T Compute<TState, T>(CachedMethod method, string fullKey, string[]? tags, TState state, Func<TState, T> factory)
+    {
         var lookup = WaitBounded(LookupAsync<T>(method, fullKey, tags, CancellationToken.None).AsTask());
         if (lookup.Hit)
         {
@@ -52,6 +81,50 @@ public sealed partial class CacheClient
         return value;
     }
 
+    /// <summary>
+    /// The flight to wait on for <paramref name="fullKey"/>: an existing one of the current invalidation epoch, or a
+    /// new one (<paramref name="created"/>: the caller runs it). Null when another type is in flight under the key.
+    /// </summary>
+    private Flight<T>? JoinOrCreate<T>(string fullKey, out bool created)
+    {
+        while (true)
+        {
+            long epoch = Volatile.Read(ref _invalidationEpoch);
+            if (_flights.TryGetValue(fullKey, out object? existing))
+            {
+                if (existing is not Flight<T> joined)
+                {
+                    // another return type under the same key (an analyzer error in user code): do not share
+                    created = false;
+                    return null;
+                }
+
+                // a flight that began before an invalidation may compute a value the invalidation removed
+                if (joined.Epoch == epoch && joined.TryJoin())
+                {
+                    created = false;
+                    return joined;
+                }
+
+                var replacement = new Flight<T>(epoch);
+                if (_flights.TryUpdate(fullKey, replacement, existing))
+                {
+                    created = true;
+                    return replacement;
+                }
+
+                continue;
+            }
+
+            var flight = new Flight<T>(epoch);
+            if (_flights.TryAdd(fullKey, flight))
+            {
+                created = true;
+                return flight;
+            }
+        }
+    }
+
     private async ValueTask<T> GetOrSetSharedAsync<TState, T>(
         CachedMethod method,
         string fullKey,
@@ -60,42 +133,15 @@ public sealed partial class CacheClient
         Func<TState, CancellationToken, ValueTask<T>> factory,
         CancellationToken cancellationToken)
     {
-        Flight<T> flight;
-        while (true)
+        var flight = JoinOrCreate<T>(fullKey, out bool created);
+        if (flight is null)
         {
-            if (_flights.TryGetValue(fullKey, out object? existing))
-            {
-                if (existing is not Flight<T> joined)
-                {
-                    // another return type under the same key (an analyzer error in user code): do not share
-                    return await ComputeAsync(method, fullKey, tags, state, factory, cancellationToken).ConfigureAwait(false);
-                }
+            return await ComputeAsync(method, fullKey, tags, state, factory, cancellationToken).ConfigureAwait(false);
+        }
 
-                // a flight that began before an invalidation may compute a value the invalidation removed
-                if (joined.Epoch == Volatile.Read(ref _invalidationEpoch) && joined.TryJoin())
-                {
-                    flight = joined;
-                    break;
-                }
-
-                var replacement = new Flight<T>(Volatile.Read(ref _invalidationEpoch));
-                if (_flights.TryUpdate(fullKey, replacement, existing))
-                {
-                    flight = replacement;
-                    _ = RunFlightAsync(flight, method, fullKey, tags, state, factory);
-                    break;
-                }
-
-                continue;
-            }
-
-            var created = new Flight<T>(Volatile.Read(ref _invalidationEpoch));
-            if (_flights.TryAdd(fullKey, created))
-            {
-                flight = created;
-                _ = RunFlightAsync(flight, method, fullKey, tags, state, factory);
-                break;
-            }
+        if (created)
+        {
+            _ = RunFlightAsync(flight, method, fullKey, tags, state, factory);
         }
 
         try
@@ -146,10 +192,23 @@ public sealed partial class CacheClient
             return lookup.Value!;
         }
 
+        // the caller waits for the cache at most one operation timeout in all: the write-back gets what the read left
+        TimeSpan budget = TimeSpan.FromMilliseconds(_options.OperationTimeoutMs) - _time.GetElapsedTime(lookup.StartedAt);
         T value = await factory(state, cancellationToken).ConfigureAwait(false);
         if (lookup.CanWrite)
         {
-            await WriteBackAsync(method, fullKey, tags, lookup, value).ConfigureAwait(false);
+            var write = WriteBackAsync(method, fullKey, tags, lookup, value);
+            if (!write.IsCompleted && budget > TimeSpan.Zero)
+            {
+                try
+                {
+                    await write.WaitAsync(budget, _time).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // it goes on in the background under its own timeout; it never throws
+                }
+            }
         }
 
         return value;

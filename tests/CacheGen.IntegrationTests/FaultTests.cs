@@ -105,7 +105,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         Assert.True(stop.StartedAt >= 0, "the server was never killed");
 
         // a call is at most a read and a write-back, each bounded by the operation timeout
-        Assert.InRange(Math.Max(beforeKill.MaxMs, afterKill.MaxMs), 0, (2 * OperationTimeoutMs) + 150);
+        Assert.InRange(Math.Max(beforeKill.MaxMs, afterKill.MaxMs), 0, OperationTimeoutMs + 50);
         Assert.True(afterKill.SawOpen, "the circuit never opened while the server was dead");
         Assert.True(afterLoop.Errors > 0);
         Assert.True(cache.Client.GetStatistics().Hits > hitsBefore, $"no hit within {resumeBound.TotalSeconds} s of the restart");
@@ -164,7 +164,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         Assert.Equal(keys.Length, warm.Misses);
         Assert.Null(frozen.FirstException);
         Assert.Equal(0, frozen.Wrong);
-        Assert.InRange(frozen.MaxMs, 0, OperationTimeoutMs + 150);
+        Assert.InRange(frozen.MaxMs, 0, OperationTimeoutMs + 50);
         Assert.True(afterFreeze.Errors > warm.Errors, "the freeze was not counted as errors");
         Assert.True(frozen.SawOpen, "five timeouts in a row did not open the circuit");
         Assert.True(cache.Client.GetStatistics().Hits > hitsBefore, "caching did not resume after the thaw");
@@ -188,6 +188,15 @@ public sealed class FaultTests(ITestOutputHelper output)
             return "STALE";
         });
         long firstMs = clock.ElapsedMilliseconds;
+
+        // the caller returned within its budget; the write-back goes on in the background until its own timeout
+        // gives up on it, and only then is it an abandoned write that the server may still apply after the thaw
+        var abandoned = Stopwatch.StartNew();
+        while (a.Client.GetStatistics().Errors < 1 && abandoned.ElapsedMilliseconds < 2000)
+        {
+            await Task.Delay(5);
+        }
+
         var afterFirst = a.Client.GetStatistics();
         server.Thaw();
         await b.Client.InvalidateKeyAsync("fault", "s14b");
@@ -198,7 +207,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         // assert
         output.WriteLine($"the abandoned call took {firstMs} ms; a: {a.Client.GetStatistics()}; b: {b.Client.GetStatistics()}");
         Assert.Equal("STALE", first);
-        Assert.InRange(firstMs, 0, OperationTimeoutMs + 150);
+        Assert.InRange(firstMs, 0, OperationTimeoutMs + 50);
         Assert.Equal(1, afterFirst.Errors);
         Assert.Equal(0, b.Client.GetStatistics().PendingInvalidations);
         Assert.Equal("NEW", next);
@@ -356,7 +365,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         // machine (measured here: well under 1 ms), and CI runs other test assemblies beside this one
         Assert.Equal(200, cache.Client.GetStatistics().Hits);
         Assert.InRange(hits.Percentile(0.99), 0, 100);
-        Assert.InRange(miss.MaxMs, 0, OperationTimeoutMs + 150);
+        Assert.InRange(miss.MaxMs, 0, OperationTimeoutMs + 50);
     }
 
     private static async Task<long> GetrangeCallsAsync(RedisServerFixture server) =>

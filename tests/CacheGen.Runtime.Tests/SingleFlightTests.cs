@@ -233,6 +233,34 @@ public sealed class SingleFlightTests
         Assert.Equal(2, calls);
     }
 
+    [Fact]
+    public async Task GetOrSet_ConcurrentSynchronousCallers_RunFactoryOnce()
+    {
+        // arrange: 32 threads on a cold key, the factory held until all have arrived
+        using var h = new CacheHarness(chaos: false);
+        using var gate = new ManualResetEventSlim();
+        int calls = 0;
+        string Factory(int _)
+        {
+            Interlocked.Increment(ref calls);
+            gate.Wait(TimeSpan.FromSeconds(10));
+            return "value";
+        }
+
+        // act
+        var callers = Enumerable.Range(0, 32)
+            .Select(_ => Task.Factory.StartNew(() => h.Client.GetOrSet(CacheHarness.Method, "sync", null, 0, Factory), TaskCreationOptions.LongRunning))
+            .ToList();
+        await WaitForAsync(() => Volatile.Read(ref calls) == 1);
+        await Task.Delay(100);
+        gate.Set();
+        string[] results = await Task.WhenAll(callers);
+
+        // assert
+        Assert.Equal(1, calls);
+        Assert.All(results, r => Assert.Equal("value", r));
+    }
+
     private static async Task WaitForAsync(Func<bool> condition)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
