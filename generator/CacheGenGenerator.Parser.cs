@@ -383,17 +383,6 @@ public sealed partial class CacheGenGenerator
             return parts.Count == 0 ? null : "where " + Identifier(t.Name) + " : " + string.Join(", ", parts);
         }
 
-        private static string? NamedString(AttributeData attribute, string name) =>
-            attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value.Value as string;
-
-        private static ImmutableArray<string> NamedStrings(AttributeData attribute, string name)
-        {
-            var value = attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value;
-            return value.Kind == TypedConstantKind.Array && !value.IsNull
-                ? value.Values.Select(v => v.Value as string).Where(s => s is not null).Select(s => s!).ToImmutableArray()
-                : ImmutableArray<string>.Empty;
-        }
-
         private static string SanitizeHint(string name) => new string(name.Select(c => char.IsLetterOrDigit(c) || c == '_' ? c : '_').ToArray()).TrimEnd('_');
 
         private static string SignatureHash(IMethodSymbol method) => Hash(method.ToDisplayString(s_signatureFormat) + " => " + method.ReturnType.ToDisplayString(s_typeFormat), 4);

@@ -54,14 +54,14 @@ public sealed class CacheConsistencyAnalyzer : DiagnosticAnalyzer
             if (name == KnownNames.CachedAttribute && attribute.ConstructorArguments.Length == 2
                 && attribute.ConstructorArguments[0].Value is string ns && attribute.ConstructorArguments[1].Value is int ttl)
             {
-                string? key = Named(attribute, "Key");
-                cached.Add(new CachedUse(method, ns, ttl, key is null ? null : Shape.Of(key, method), Strings(attribute, "Tags").Select(t => Shape.Of(t, method)).ToList(), location));
+                string? key = CacheGenRules.NamedString(attribute, "Key");
+                cached.Add(new CachedUse(method, ns, ttl, key is null ? null : Shape.Of(key, method), CacheGenRules.NamedStrings(attribute, "Tags").Select(t => Shape.Of(t, method)).ToList(), location));
             }
             else if (name == KnownNames.InvalidatesCacheAttribute)
             {
                 string? target = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string : null;
-                string? key = Named(attribute, "Key");
-                invalidations.Add(new InvalidationUse(method, target, key is null ? null : Shape.Of(key, method), Strings(attribute, "Tags").Select(t => Shape.Of(t, method)).ToList(), location));
+                string? key = CacheGenRules.NamedString(attribute, "Key");
+                invalidations.Add(new InvalidationUse(method, target, key is null ? null : Shape.Of(key, method), CacheGenRules.NamedStrings(attribute, "Tags").Select(t => Shape.Of(t, method)).ToList(), location));
             }
         }
     }
@@ -139,17 +139,6 @@ public sealed class CacheConsistencyAnalyzer : DiagnosticAnalyzer
                 return;
             }
         }
-    }
-
-    private static string? Named(AttributeData attribute, string name) =>
-        attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value.Value as string;
-
-    private static IEnumerable<string> Strings(AttributeData attribute, string name)
-    {
-        var value = attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value;
-        return value.Kind == TypedConstantKind.Array && !value.IsNull
-            ? value.Values.Select(v => v.Value as string).Where(s => s is not null).Select(s => s!)
-            : Enumerable.Empty<string>();
     }
 
     private sealed record CachedUse(IMethodSymbol Method, string Namespace, int TtlSeconds, Shape? Key, List<Shape> Tags, Location Location);

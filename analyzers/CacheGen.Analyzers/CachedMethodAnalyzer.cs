@@ -156,7 +156,7 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         }
 
         var keyParameters = new HashSet<string>();
-        string? template = Named<string>(attribute, "Key");
+        string? template = NamedString(attribute, "Key");
         if (template is not null)
         {
             CheckTemplate(context, method, template, Named("Key"), keyParameters);
@@ -189,7 +189,7 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        foreach (string tag in Strings(attribute, "Tags"))
+        foreach (string tag in NamedStrings(attribute, "Tags"))
         {
             CheckTemplate(context, method, tag, Named("Tags"), keyParameters);
         }
@@ -217,8 +217,8 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         }
 
         bool hasNamespace = attribute.ConstructorArguments.Length == 1;
-        bool hasTags = Strings(attribute, "Tags").Any();
-        if (!hasNamespace && Named<string>(attribute, "Key") is not null)
+        bool hasTags = NamedStrings(attribute, "Tags").Any();
+        if (!hasNamespace && NamedString(attribute, "Key") is not null)
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidationWithoutTarget, syntax?.GetLocation() ?? method.Locations[0], method.Name, "has a Key but no namespace to look it up in; write [InvalidatesCache(\"ns\", Key = ...)]"));
         }
@@ -228,12 +228,12 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         }
 
         var used = new HashSet<string>();
-        if (Named<string>(attribute, "Key") is { } template)
+        if (NamedString(attribute, "Key") is { } template)
         {
             CheckTemplate(context, method, template, Named("Key"), used);
         }
 
-        foreach (string tag in Strings(attribute, "Tags"))
+        foreach (string tag in NamedStrings(attribute, "Tags"))
         {
             CheckTemplate(context, method, tag, Named("Tags"), used);
         }
@@ -305,16 +305,4 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
 
     private static bool IsNotCacheKey(IParameterSymbol parameter) =>
         parameter.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.NotCacheKeyAttribute);
-
-    private static T? Named<T>(AttributeData attribute, string name)
-        where T : class =>
-        attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value.Value as T;
-
-    private static IEnumerable<string> Strings(AttributeData attribute, string name)
-    {
-        var value = attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value;
-        return value.Kind == TypedConstantKind.Array && !value.IsNull
-            ? value.Values.Select(v => v.Value as string).Where(s => s is not null).Select(s => s!)
-            : Enumerable.Empty<string>();
-    }
 }

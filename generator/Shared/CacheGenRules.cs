@@ -478,4 +478,17 @@ internal static class CacheGenRules
 
         return type;
     }
+
+    /// <summary>A string named argument of an attribute (<c>Key = "…"</c>), or null.</summary>
+    internal static string? NamedString(AttributeData attribute, string name) =>
+        attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value.Value as string;
+
+    /// <summary>The strings of an array named argument (<c>Tags = [...]</c>); empty when absent.</summary>
+    internal static IReadOnlyList<string> NamedStrings(AttributeData attribute, string name)
+    {
+        var value = attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value;
+        return value.Kind == TypedConstantKind.Array && !value.IsNull
+            ? value.Values.Select(v => v.Value as string).Where(s => s is not null).Select(s => s!).ToList()
+            : Array.Empty<string>();
+    }
 }
