@@ -31,6 +31,12 @@ app.MapPost("/search/rebuild", (RackService service) =>
 // the seeds' operator endpoints: statistics and health
 app.MapGet("/health/cache/stats", (ICacheClient cache, RackRepository racks) =>
     Results.Ok(new { statistics = cache.GetStatistics(), computations = racks.Computations }));
+app.MapGet("/health/cache/redis", async (ICacheAdmin admin, CancellationToken ct) => Results.Ok(await admin.GetStatisticsAsync(ct)));
+
+// operator endpoints, as the seeds' management API: pattern invalidation and clear-all, scoped to our prefix
+app.MapPost("/admin/cache/thermal/invalidate", async (string pattern, ICacheAdmin admin, CancellationToken ct) =>
+    Results.Ok(new { removed = await admin.InvalidatePatternAsync("thermal", pattern, ct) }));
+app.MapPost("/admin/cache/clear", async (ICacheAdmin admin, CancellationToken ct) => Results.Ok(new { removed = await admin.ClearAsync(ct) }));
 app.MapGet("/cache/catalog", () => Results.Ok(new { cached = CacheCatalog.Entries, invalidators = CacheCatalog.Invalidators }));
 app.MapHealthChecks("/health");
 
