@@ -26,6 +26,14 @@ public sealed class CacheGenOptions
     [RegularExpression("^[A-Za-z0-9_.-]+$", ErrorMessage = "Version may hold only letters, digits, '_', '.' and '-'.")]
     public string? Version { get; set; }
 
+    /// <summary>
+    /// Gets or sets a PEM file holding the one CA that the Redis server's TLS certificate must chain to (for a
+    /// private CA, e.g. <c>rediss://</c> to a self-managed Redis). When set, the system trust store is not
+    /// consulted and a host name mismatch is always refused; an unreadable file turns the cache off
+    /// (health Unhealthy), never TLS verification. <value>Default: <see langword="null"/>: the system trust store.</value>
+    /// </summary>
+    public string? TlsCaCertificatePath { get; set; }
+
     /// <summary>Gets or sets the timeout of one store operation, in milliseconds; past it the call reads as a miss. <value>Default: 250.</value></summary>
     [Range(1, 60_000)]
     public int OperationTimeoutMs { get; set; } = CacheGenDefaults.OperationTimeoutMs;

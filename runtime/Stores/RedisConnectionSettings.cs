@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using StackExchange.Redis;
 
 namespace CacheGen.Stores;
@@ -46,9 +49,47 @@ public static class RedisConnectionSettings
             config.ConnectTimeout = options.ConnectTimeoutMs;
         }
 
+        if (!string.IsNullOrEmpty(options.TlsCaCertificatePath))
+        {
+            var ca = LoadCertificateAuthority(options.TlsCaCertificatePath);
+            config.Ssl = true;
+            config.CertificateValidation += (_, certificate, _, errors) => ValidateServerCertificate(certificate, errors, ca);
+        }
+
         // 1.2.6 otherwise keeps failing writes for 60 s after a cluster failover (RELIABILITY.md S19)
         config.ConfigCheckSeconds = Math.Min(config.ConfigCheckSeconds, 5);
         return config;
+    }
+
+    /// <summary>
+    /// Accepts a server certificate only if it chains to <paramref name="ca"/> alone and names the host we asked
+    /// for. Never true for a missing certificate or a name mismatch, whatever the chain.
+    /// </summary>
+    internal static bool ValidateServerCertificate(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2 ca)
+    {
+        if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNotAvailable | SslPolicyErrors.RemoteCertificateNameMismatch)) != 0)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var server = new X509Certificate2(certificate);
+        return chain.Build(server);
+    }
+
+    private static X509Certificate2 LoadCertificateAuthority(string path)
+    {
+        try
+        {
+            return X509Certificate2.CreateFromPem(File.ReadAllText(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        {
+            throw new FormatException($"The TLS CA certificate '{path}' could not be read: {e.GetType().Name}.");
+        }
     }
 
     /// <summary>Returns the endpoints only, for logs: never the password.</summary>
