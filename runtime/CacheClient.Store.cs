@@ -34,6 +34,11 @@ public sealed partial class CacheClient
             _metrics.Duration(_time.GetElapsedTime(started).TotalSeconds, operation);
             Report(_breaker.OnSuccess());
             Volatile.Write(ref _errorLogged, 0);
+            if (operation == "write")
+            {
+                Volatile.Write(ref _writeRejectedLogged, 0);
+            }
+
             return (true, result);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -47,7 +52,10 @@ public sealed partial class CacheClient
             string errorType = Classify(e);
             Interlocked.Increment(ref _errors);
             _metrics.Error(errorType, operation, ns);
-            if (Interlocked.Exchange(ref _errorLogged, 1) == 0)
+            // one Warning per outage; write refusals have their own flag, re-armed only by a write that succeeds,
+            // because reads keep succeeding meanwhile and would re-arm the general one on every call
+            ref int logged = ref errorType == WriteRejected ? ref _writeRejectedLogged : ref _errorLogged;
+            if (Interlocked.Exchange(ref logged, 1) == 0)
             {
                 Log.StoreError(_logger, operation, errorType, ns, e);
             }
@@ -56,18 +64,27 @@ public sealed partial class CacheClient
                 Log.StoreErrorRepeated(_logger, operation, errorType, ns, e);
             }
 
-            Report(_breaker.OnFailure());
+            // a server that refuses a write (maxmemory with noeviction, a replica) is up and serving reads:
+            // feeding the breaker would stop the reads too (RELIABILITY.md S7)
+            Report(errorType == WriteRejected ? _breaker.OnSuccess() : _breaker.OnFailure());
             return (false, default!);
         }
     }
+
+    private const string WriteRejected = "write_rejected";
 
     private static string Classify(Exception e) => e switch
     {
         TimeoutRejectedException or TimeoutException or StackExchange.Redis.RedisTimeoutException => "timeout",
         StackExchange.Redis.RedisConnectionException or System.Net.Sockets.SocketException or ObjectDisposedException => "connection",
+        StackExchange.Redis.RedisServerException when IsWriteRefusal(e.Message) => WriteRejected,
         StackExchange.Redis.RedisServerException => "server_error",
         _ => "store",
     };
+
+    // inside a script, Redis reports the refused command's error within the script error's text
+    private static bool IsWriteRefusal(string message) =>
+        message.Contains("OOM command not allowed", StringComparison.Ordinal) || message.Contains("READONLY", StringComparison.Ordinal);
 
     private void Report(CircuitState? transition)
     {

@@ -38,6 +38,7 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
     private long _adminEpoch;
     private int _readOnlyState;
     private int _errorLogged;
+    private int _writeRejectedLogged;
     private int _replaying;
 
     /// <summary>Creates a client. <c>AddCacheGen</c> does this for you.</summary>

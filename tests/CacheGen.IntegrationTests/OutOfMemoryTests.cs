@@ -1,0 +1,61 @@
+using CacheGen.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Logging;
+
+namespace CacheGen.IntegrationTests;
+
+/// <summary>RELIABILITY.md S7: Redis at maxmemory with noeviction refuses writes but serves reads.</summary>
+[Trait("Category", "Fault")]
+public sealed class OutOfMemoryTests
+{
+    private static readonly CachedMethod s_method = new("oom", "Oom.Get", 300, "fp-oom");
+
+    [RedisFact]
+    public async Task NoEvictionAtMaxMemory_WarmKeysStillHit_BreakerStaysClosed_KeyInvalidationStillRemoves()
+    {
+        // arrange: 10 warm keys, then a server that refuses every write
+        using var server = RedisServerFixture.Start();
+        using var cache = await TestCache.CreateAsync(server.Configuration);
+        for (int i = 0; i < 10; i++)
+        {
+            await cache.GetAsync(s_method, "warm" + i, () => i);
+        }
+
+        Assert.Equal("OK", await server.RunAsync("CONFIG", "SET", "maxmemory-policy", "noeviction"));
+        Assert.Equal("OK", await server.RunAsync("CONFIG", "SET", "maxmemory", "1"));
+
+        // act: 100 warm reads, then cold misses whose write-backs are refused
+        int wrong = 0;
+        for (int round = 0; round < 10; round++)
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                wrong += await cache.GetAsync(s_method, "warm" + i, () => -1) == i ? 0 : 1;
+            }
+
+        }
+
+        // 30 concurrent cold misses: their reads succeed together, then 30 refused write-backs come in a row,
+        // which a breaker counting them as failures would take for an outage
+        int[] cold = await Task.WhenAll(Enumerable.Range(0, 30).Select(key => cache.GetAsync(s_method, "cold" + key, () => key).AsTask()));
+        wrong += cold.Where((value, key) => value != key).Count();
+
+        var stats = cache.Client.GetStatistics();
+
+        // act: invalidating a key under OOM still works: the script's DEL frees the room its tombstone SET needs
+        await cache.Client.InvalidateKeyAsync("oom", "warm0");
+        byte[]? raw = await server.GetBytesAsync(cache.Client.GetFullKey("oom", "warm0"));
+
+        // assert
+        Assert.Equal(0, wrong);
+        Assert.Equal(100, stats.Hits);
+        Assert.Equal(CircuitState.Closed, stats.CircuitState);
+        Assert.True(stats.Errors >= 30, $"the refused write-backs were not counted: {stats}");
+        Assert.NotNull(raw);
+        Assert.Equal([(byte)'C', (byte)'G', (byte)2], raw![..3]);
+        Assert.Equal(0, cache.Client.GetStatistics().PendingInvalidations);
+        Assert.Equal(-1, await cache.GetAsync(s_method, "warm0", () => -1));
+
+        // one Warning for the whole episode, though reads kept succeeding in between
+        Assert.Single(cache.Logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("write_rejected", StringComparison.Ordinal));
+    }
+}
