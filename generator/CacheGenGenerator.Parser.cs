@@ -159,10 +159,6 @@ public sealed partial class CacheGenGenerator
             }
 
             var returnKind = ClassifyReturn(method.ReturnType, out var valueType);
-            if (returnKind is null)
-            {
-                return null;
-            }
 
             // a method that breaks a rule still gets a body that compiles, so the build shows the analyzer's
             // diagnostic; a command-line build with a compiler error (CS8795) would show no analyzer output at all
@@ -227,7 +223,7 @@ public sealed partial class CacheGenGenerator
                 method.TypeParameters.Length == 0 ? string.Empty : "<" + string.Join(", ", method.TypeParameters.Select(t => Identifier(t.Name))) + ">",
                 new EquatableArray<string>(method.TypeParameters.Select(Constraint).Where(c => c is not null).Select(c => c!)),
                 (method.ReturnsByRefReadonly ? "ref readonly " : method.ReturnsByRef ? "ref " : string.Empty) + method.ReturnType.ToDisplayString(s_typeFormat),
-                returnKind.Value,
+                returnKind,
                 valueType?.ToDisplayString(s_typeFormat),
                 new EquatableArray<ParameterSpec>(parameters),
                 method.IsStatic,

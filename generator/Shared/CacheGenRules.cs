@@ -288,7 +288,7 @@ internal static class CacheGenRules
 
     internal static bool IsCancellationToken(ITypeSymbol type) => type.ToDisplayString() == "System.Threading.CancellationToken";
 
-    internal static ReturnKind? ClassifyReturn(ITypeSymbol type, out ITypeSymbol? valueType)
+    internal static ReturnKind ClassifyReturn(ITypeSymbol type, out ITypeSymbol? valueType)
     {
         valueType = null;
         if (type.SpecialType == SpecialType.System_Void)
