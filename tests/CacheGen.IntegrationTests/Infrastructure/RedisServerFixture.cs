@@ -34,6 +34,7 @@ public sealed class RedisServerFixture : IDisposable
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(15);
 
     private readonly string[] _extraArgs;
+    private readonly string? _configText;
     private readonly string? _dir;
     private readonly StringBuilder _output = new();
     private readonly string? _unavailableReason;
@@ -52,9 +53,10 @@ public sealed class RedisServerFixture : IDisposable
     {
     }
 
-    private RedisServerFixture(string[] extraArgs, bool allowExternal)
+    private RedisServerFixture(string[] extraArgs, bool allowExternal, string? configText = null)
     {
         _extraArgs = extraArgs;
+        _configText = configText;
         int passwordAt = Array.IndexOf(extraArgs, "--requirepass");
         Password = passwordAt >= 0 && passwordAt + 1 < extraArgs.Length ? extraArgs[passwordAt + 1] : null;
 
@@ -150,6 +152,13 @@ public sealed class RedisServerFixture : IDisposable
     /// <c>CACHEGEN_TEST_REDIS</c> cannot be reconfigured, so this always needs <c>redis-server</c> on the PATH.
     /// </summary>
     public static RedisServerFixture Start(params string[] extraArgs) => new(extraArgs, allowExternal: false);
+
+    /// <summary>
+    /// Starts a server of its own from a configuration file with <paramref name="configText"/> (written once into the
+    /// server's directory, where the server may rewrite it, as a Sentinel does), then the extra arguments
+    /// (<c>--sentinel</c>).
+    /// </summary>
+    public static RedisServerFixture StartWithConfigFile(string configText, params string[] extraArgs) => new(extraArgs, allowExternal: false, configText);
 
     /// <summary>Kills the server with SIGKILL and reaps it. Its data is lost; <see cref="Restart"/> brings it back empty on the same port.</summary>
     public void Stop()
@@ -456,6 +465,18 @@ public sealed class RedisServerFixture : IDisposable
             RedirectStandardError = true,
             WorkingDirectory = _dir,
         };
+        if (_configText is not null)
+        {
+            // redis-server takes a configuration file only as its first argument
+            string configFile = Path.Combine(_dir!, "redis.conf");
+            if (!File.Exists(configFile))
+            {
+                File.WriteAllText(configFile, _configText);
+            }
+
+            info.ArgumentList.Add(configFile);
+        }
+
         foreach (string arg in (string[])[
             "--bind", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture),
             "--save", string.Empty, "--appendonly", "no", "--dir", _dir!, "--logfile", LogPath,
