@@ -88,6 +88,13 @@ public sealed class RedisClusterFixture : IDisposable
         throw new InvalidOperationException($"No primary serves slot {slot} now.");
     }
 
+    /// <summary>Returns the hash slots <paramref name="primary"/> serves now, by its own <c>CLUSTER NODES</c> line.</summary>
+    public async Task<HashSet<int>> GetSlotsAsync(RedisServerFixture primary)
+    {
+        string myself = (await primary.ExecuteAsync("CLUSTER", "NODES")).EnsureSuccess().Text.Split('\n').Single(l => l.Contains("myself", StringComparison.Ordinal));
+        return [.. Enumerable.Range(0, 16384).Where(slot => OwnsSlot(myself, slot))];
+    }
+
     /// <summary>Returns the replica node of <paramref name="primary"/> (the one whose link to it is up).</summary>
     public async Task<RedisServerFixture> GetReplicaOfAsync(RedisServerFixture primary)
     {

@@ -1,0 +1,201 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+
+namespace CacheGen.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Issue 10 item 3: 16 callers reading and invalidating through one <see cref="TestCache"/> while a fault runs, against
+/// an oracle of versions. A read is stale when it returns a version older than the one current when the call started
+/// (an update, then its invalidation, had returned before it). A probe reads a fresh key of the failed-over slots twice
+/// every 50 ms: the second read is a hit only once the first one's write-back landed, so the first such hit is the time
+/// at which writes and hits are back (it starts once the replica reports itself promoted).
+/// </summary>
+internal sealed class FailoverWorkload(string configuration, TestCache cache, CachedMethod method, IReadOnlyList<string> keys, IReadOnlyList<string> probeKeys)
+{
+    private const int Callers = 16;
+    private readonly ConcurrentDictionary<string, int> _versions = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<(TimeSpan At, bool Stale, string Key)> _reads = new();
+    private readonly ConcurrentQueue<Exception> _exceptions = new();
+    private readonly Stopwatch _clock = new();
+    private long _invalidations;
+
+    /// <summary>
+    /// The outcome of <see cref="RunAsync"/>; times are from the start of the fault. <see cref="StaleAtTheEnd"/> counts
+    /// the keys a second client of the same prefix reads stale once the queue is empty (or after 10 s).
+    /// </summary>
+    internal sealed record Result(
+        int Reads,
+        long Invalidations,
+        IReadOnlyList<Exception> Exceptions,
+        TimeSpan Promoted,
+        int StaleBeforePromotion,
+        int StaleAfterPromotion,
+        TimeSpan? WritesAndHitsBack,
+        TimeSpan? PendingDrained,
+        int MaxPending,
+        int StaleAtTheEnd)
+    {
+        public override string ToString() =>
+            FormattableString.Invariant($"{Reads} reads, {Invalidations} invalidations, {Exceptions.Count} caller exceptions; promoted after {Promoted.TotalMilliseconds:F0} ms; stale reads {StaleBeforePromotion} before / {StaleAfterPromotion} after the promotion; writes and hits back after {WritesAndHitsBack?.TotalMilliseconds:F0} ms; queued invalidations max {MaxPending}, empty for good after {PendingDrained?.TotalMilliseconds:F0} ms; stale at the end {StaleAtTheEnd}");
+    }
+
+    /// <summary>
+    /// Runs the callers for a second, then <paramref name="fault"/> (which returns once the replica is promoted, with
+    /// the time from the fault), then until the probe succeeds and at least <paramref name="after"/> has passed; then
+    /// waits for the queued invalidations and reads every key once more.
+    /// </summary>
+    public async Task<Result> RunAsync(Func<Task<TimeSpan>> fault, TimeSpan after)
+    {
+        _clock.Start();
+        using var stop = new CancellationTokenSource();
+        var callers = Enumerable.Range(0, Callers).Select(c => Task.Run(() => CallerAsync(c, stop.Token))).ToList();
+        await Task.Delay(1000);
+
+        var faultAt = _clock.Elapsed;
+        using var probeStop = new CancellationTokenSource();
+        var pending = Task.Run(() => WatchPendingAsync(faultAt, probeStop.Token));
+        TimeSpan promoted = await fault();
+
+        // the failed-over slots take no write before the promotion, so the probe starts there
+        var probe = Task.Run(() => ProbeAsync(faultAt, probeStop.Token));
+        TimeSpan? back = null;
+        while (_clock.Elapsed - faultAt < TimeSpan.FromSeconds(15))
+        {
+            back ??= probe.IsCompleted ? await probe : null;
+            if (back is not null && _clock.Elapsed - faultAt >= after)
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(callers);
+        await probeStop.CancelAsync();
+        back ??= probe.IsCompletedSuccessfully ? await probe : null;
+        var (drained, maxPending) = await pending;
+
+        // every invalidation made before and during the fault must have reached Redis: no key is stale now
+        var settle = Stopwatch.StartNew();
+        while (cache.Client.GetStatistics().PendingInvalidations > 0 && settle.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(50);
+        }
+
+        // read by a second client of the same prefix, as another process would: it holds no queued invalidation of its
+        // own, so it sees what Redis holds
+        using var observer = await TestCache.CreateAsync(configuration, o => o.KeyPrefix = cache.Options.KeyPrefix);
+        int staleAtEnd = 0;
+        foreach (string key in keys)
+        {
+            int expected = _versions.GetValueOrDefault(key);
+            string value = await observer.GetAsync(method, key, () => Compute(key));
+            staleAtEnd += Version(value) < expected ? 1 : 0;
+        }
+
+        var reads = _reads.ToList();
+        var promotedAt = faultAt + promoted;
+        return new Result(
+            reads.Count,
+            Interlocked.Read(ref _invalidations),
+            [.. _exceptions],
+            promoted,
+            reads.Count(r => r.Stale && r.At <= promotedAt),
+            reads.Count(r => r.Stale && r.At > promotedAt),
+            back,
+            drained,
+            maxPending,
+            staleAtEnd);
+    }
+
+    private static int Version(string value) => int.Parse(value[(value.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture);
+
+    private string Compute(string key) => key + ":" + _versions.GetValueOrDefault(key).ToString(CultureInfo.InvariantCulture);
+
+    private async Task CallerAsync(int caller, CancellationToken stop)
+    {
+        var random = new Random(caller);
+        while (!stop.IsCancellationRequested)
+        {
+            string key = keys[random.Next(keys.Count)];
+            try
+            {
+                if (random.Next(10) == 0)
+                {
+                    // an [InvalidatesCache] method: the data changes, then the invalidation runs
+                    _versions.AddOrUpdate(key, 1, static (_, v) => v + 1);
+                    await cache.Client.InvalidateKeyAsync(method.Namespace, key, CancellationToken.None);
+                    Interlocked.Increment(ref _invalidations);
+                }
+                else
+                {
+                    int before = _versions.GetValueOrDefault(key);
+                    var start = _clock.Elapsed;
+                    string value = await cache.GetAsync(method, key, () => Compute(key));
+                    _reads.Enqueue((start, Version(value) < before, key));
+                }
+            }
+            catch (Exception e)
+            {
+                _exceptions.Enqueue(e);
+            }
+
+            await Task.Delay(random.Next(3));
+        }
+    }
+
+    private async Task<TimeSpan?> ProbeAsync(TimeSpan faultAt, CancellationToken stop)
+    {
+        foreach (string key in probeKeys)
+        {
+            if (stop.IsCancellationRequested)
+            {
+                return null;
+            }
+
+            bool first = false;
+            bool second = false;
+            await cache.GetAsync(method, key, () =>
+            {
+                first = true;
+                return key + ":0";
+            });
+            await cache.GetAsync(method, key, () =>
+            {
+                second = true;
+                return key + ":0";
+            });
+            if (first && !second)
+            {
+                return _clock.Elapsed - faultAt;
+            }
+
+            await Task.Delay(50, CancellationToken.None);
+        }
+
+        return null;
+    }
+
+    /// <summary>Samples the queued invalidations: the maximum, and the time after which the queue stayed empty to the end.</summary>
+    private async Task<(TimeSpan? Drained, int Max)> WatchPendingAsync(TimeSpan faultAt, CancellationToken stop)
+    {
+        int max = 0;
+        int pending = 0;
+        TimeSpan lastNonZero = TimeSpan.Zero;
+        while (!stop.IsCancellationRequested)
+        {
+            pending = cache.Client.GetStatistics().PendingInvalidations;
+            max = Math.Max(max, pending);
+            if (pending > 0)
+            {
+                lastNonZero = _clock.Elapsed - faultAt;
+            }
+
+            await Task.Delay(20, CancellationToken.None);
+        }
+
+        return (pending == 0 ? lastNonZero : null, max);
+    }
+}
