@@ -1,0 +1,74 @@
+using System.Globalization;
+using CacheGen.IntegrationTests.Infrastructure;
+
+namespace CacheGen.IntegrationTests;
+
+/// <summary>
+/// Issue 10 items 1 and 3: CacheGen configured with the three sentinel endpoints and <c>serviceName=</c> finds the
+/// primary, and follows a Sentinel failover while 16 callers read and invalidate, with default options.
+/// </summary>
+[Collection(SentinelCollection.Name)]
+[Trait("Category", "Sentinel")]
+public sealed class SentinelTests(RedisSentinelFixture sentinel, ITestOutputHelper output)
+{
+    private static readonly CachedMethod s_items = new("items", "Item.Get", 300, "fp-items");
+
+    [RedisFact]
+    public async Task ServiceName_WritesGoToThePrimary_HitsAndInvalidationsWork()
+    {
+        // arrange
+        using var cache = await TestCache.CreateAsync(sentinel.Configuration);
+        var primary = await sentinel.GetPrimaryAsync();
+        int calls = 0;
+        string Compute() => "v" + Interlocked.Increment(ref calls).ToString(CultureInfo.InvariantCulture);
+
+        // act
+        string first = await cache.GetAsync(s_items, "a", Compute);
+        string second = await cache.GetAsync(s_items, "a", Compute);
+        await cache.Client.InvalidateKeyAsync("items", "a");
+        string third = await cache.GetAsync(s_items, "a", Compute);
+
+        // assert
+        Assert.Equal(("v1", "v1", "v2"), (first, second, third));
+        Assert.True(await primary.ExistsAsync(cache.Client.GetFullKey("items", "a")));
+        Assert.Equal((1L, 2L, 0L), (cache.Client.GetStatistics().Hits, cache.Client.GetStatistics().Misses, cache.Client.GetStatistics().Errors));
+        Assert.False(cache.Client.IsReadOnly);
+    }
+
+    [RedisFact]
+    public async Task SentinelFailover_16CallersReadingAndInvalidating_NoExceptionNoStaleReadAfterPromotion_BackWithin5s()
+    {
+        // arrange
+        using var cache = await TestCache.CreateAsync(sentinel.Configuration);
+        string[] keys = [.. Enumerable.Range(0, 300).Select(i => "i" + i.ToString(CultureInfo.InvariantCulture))];
+        string[] probeKeys = [.. Enumerable.Range(0, 400).Select(i => "probe" + i.ToString(CultureInfo.InvariantCulture))];
+        var workload = new FailoverWorkload(sentinel.Configuration, cache, s_items, keys, probeKeys);
+
+        // act
+        FailoverWorkload.Result result;
+        try
+        {
+            result = await workload.RunAsync(async () => (await sentinel.FailoverAsync(TimeSpan.FromSeconds(20))).Elapsed, after: TimeSpan.FromSeconds(1));
+        }
+        finally
+        {
+            await sentinel.RestoreAsync();
+        }
+
+        // assert
+        output.WriteLine(result.ToString());
+        output.WriteLine("client: " + cache.Client.GetStatistics());
+        foreach (var e in result.Exceptions.Take(3))
+        {
+            output.WriteLine(e.ToString());
+        }
+
+        Assert.Empty(result.Exceptions);
+        Assert.Equal(0, result.StaleAfterPromotion);
+        Assert.Equal(0, result.StaleAtTheEnd);
+        Assert.NotNull(result.WritesAndHitsBack);
+        Assert.True(result.WritesAndHitsBack <= TimeSpan.FromSeconds(5), $"writes and hits back after {result.WritesAndHitsBack}");
+        Assert.NotNull(result.PendingDrained);
+        Assert.True(result.PendingDrained <= TimeSpan.FromSeconds(5), $"queued invalidations drained after {result.PendingDrained}");
+    }
+}
