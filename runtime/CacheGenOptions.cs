@@ -5,7 +5,7 @@ namespace CacheGen;
 /// <summary>
 /// Options of CacheGen, bound from the <c>CacheGen</c> configuration section (environment: <c>CacheGen__Redis</c>, …).
 /// </summary>
-public sealed class CacheGenOptions
+public sealed partial class CacheGenOptions
 {
     /// <summary>Gets or sets whether caching is on. When off, every call runs the implementation. <value>Default: <see langword="true"/>.</value></summary>
     public bool Enabled { get; set; } = true;

@@ -22,7 +22,8 @@ public static class CacheGenServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        services.AddOptions<CacheGenOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<CacheGenOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart()
+            .PostConfigure<IServiceProvider>(static (o, sp) => RedisConnectionBorrowing.ResolveConnectionString(o, sp.GetService<IConfiguration>()));
         return AddCore(services);
     }
 
@@ -34,7 +35,8 @@ public static class CacheGenServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<CacheGenOptions>().Bind(configuration.GetSection(CacheGenDefaults.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<CacheGenOptions>().Bind(configuration.GetSection(CacheGenDefaults.SectionName)).ValidateDataAnnotations().ValidateOnStart()
+            .PostConfigure(o => RedisConnectionBorrowing.ResolveConnectionString(o, configuration));
         return AddCore(services);
     }
 
@@ -64,6 +66,11 @@ public static class CacheGenServiceCollectionExtensions
     {
         var options = services.GetRequiredService<IOptions<CacheGenOptions>>().Value;
         var time = services.GetRequiredService<TimeProvider>();
+        if (options.UseRegisteredConnection)
+        {
+            return RedisConnectionBorrowing.CreateStore(services, options, time);
+        }
+
         if (string.IsNullOrWhiteSpace(options.Redis))
         {
             return new MemoryCacheStore(time);

@@ -45,6 +45,11 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan _roleTimeout;
 
+    // false for a multiplexer the application registered (CacheGenOptions.UseConnection): never disposed here
+    private readonly bool _ownsConnection = true;
+    private EventHandler<ConnectionFailedEventArgs>? _onRestored;
+    private EventHandler<EndPointEventArgs>? _onConfigurationChanged;
+
     // the last role each endpoint reported (true: replica), so a replica that is down does not fail a pattern delete
     private readonly ConcurrentDictionary<EndPoint, bool> _replicas = new();
     private volatile bool _readOnly;
@@ -66,6 +71,21 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
         // no other admin command: never KEYS (RemoveByPatternAsync checks for SCAN first), FLUSHDB or FLUSHALL
         config.AllowAdmin = true;
         _connection = new(() => ConnectAsync(config), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>
+    /// Creates the store over a multiplexer the application opened and owns (see <see cref="RedisConnectionBorrowing"/>):
+    /// the store listens to its events and never disposes it.
+    /// </summary>
+    internal RedisCacheStore(ConnectionMultiplexer borrowed, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(borrowed);
+        var configuration = RedisConnectionBorrowing.ReadConfiguration(borrowed);
+        _database = configuration.DefaultDatabase ?? 0;
+        _time = timeProvider ?? TimeProvider.System;
+        _roleTimeout = TimeSpan.FromMilliseconds(Math.Max(configuration.ConnectTimeout, 1000));
+        _ownsConnection = false;
+        _connection = new(() => AttachAsync(borrowed), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <inheritdoc/>
@@ -212,6 +232,13 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
             return;
         }
 
+        if (!_ownsConnection)
+        {
+            // the application's connection outlives this store: stop listening, leave it open
+            _connection.Value.ContinueWith(t => RedisConnectionBorrowing.Detach(t.Result, _onRestored, _onConfigurationChanged), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            return;
+        }
+
         if (_connection.Value.IsCompletedSuccessfully)
         {
             _connection.Value.Result.Dispose();
@@ -255,9 +282,15 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
     {
         // exception messages would otherwise carry the command's key, and keys may hold user data
         config.IncludeDetailInExceptions = false;
-        var multiplexer = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
-        multiplexer.ConnectionRestored += (_, _) => RequestRoleRefresh(multiplexer);
-        multiplexer.ConfigurationChanged += (_, _) => RequestRoleRefresh(multiplexer);
+        return await AttachAsync(await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    private async Task<ConnectionMultiplexer> AttachAsync(ConnectionMultiplexer multiplexer)
+    {
+        _onRestored = (_, _) => RequestRoleRefresh(multiplexer);
+        _onConfigurationChanged = (_, _) => RequestRoleRefresh(multiplexer);
+        multiplexer.ConnectionRestored += _onRestored;
+        multiplexer.ConfigurationChanged += _onConfigurationChanged;
 
         // know the role before the first command, so no write-back is ever sent to a replica (RELIABILITY.md S8)
         await DetectRoleAsync(multiplexer).ConfigureAwait(false);
@@ -376,7 +409,18 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
     /// <summary>Asks <c>INFO replication</c> whether <paramref name="server"/> is a replica; throws when it cannot tell.</summary>
     private async Task<bool> AskRoleAsync(IServer server)
     {
-        var info = await server.InfoAsync("replication").WaitAsync(_roleTimeout, _time).ConfigureAwait(false);
+        IGrouping<string, KeyValuePair<string, string>>[] info;
+        try
+        {
+            info = await server.InfoAsync("replication").WaitAsync(_roleTimeout, _time).ConfigureAwait(false);
+        }
+        catch (RedisCommandException)
+        {
+            // an application's multiplexer without allowAdmin refuses INFO before sending it; ROLE is not an admin command
+            var reply = await server.RoleAsync().WaitAsync(_roleTimeout, _time).ConfigureAwait(false);
+            return reply.Value == "slave";
+        }
+
         return Flatten(info).TryGetValue("role", out string? role)
             ? role == "slave"
             : throw new InvalidOperationException("A Redis endpoint's INFO reported no role.");
