@@ -1,0 +1,69 @@
+using CacheGen.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+
+namespace CacheGen.IntegrationTests;
+
+/// <summary>
+/// Issue 13 item 3: CacheGen's metrics reach OpenTelemetry with the one documented line,
+/// <c>AddMeter(CacheGenDiagnostics.MeterName)</c>, seen by the in-memory exporter (OpenTelemetry 1.20.1), with CacheGen
+/// built by <c>AddCacheGen</c> (its meter comes from the host's <c>IMeterFactory</c>) over a real Redis.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class OpenTelemetryTests(RedisServerFixture server)
+{
+    private static readonly CachedMethod s_method = new("otel", "Otel.Get", 300, "fp-otel");
+
+    [RedisFact]
+    public async Task AddMeterCacheGen_InMemoryExporter_SeesHitsMissesAndDurations()
+    {
+        // arrange
+        var exported = new List<Metric>();
+        using var meters = Sdk.CreateMeterProviderBuilder()
+            .AddMeter(CacheGenDiagnostics.MeterName)
+            .AddInMemoryExporter(exported)
+            .Build();
+        var services = new ServiceCollection().AddMetrics().AddLogging();
+        services.AddCacheGen(o =>
+        {
+            o.Redis = server.Configuration;
+            o.KeyPrefix = TestCache.NewPrefix();
+            o.OperationTimeoutMs = 5000;
+        });
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<CacheClient>();
+        ValueTask<string> GetAsync() => client.GetOrSetAsync(s_method, "k", null, 0, static (_, _) => new ValueTask<string>("v"));
+
+        // act: a miss (retried until the connect finished), then two hits
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (client.GetStatistics().Hits == 0 && DateTime.UtcNow < deadline)
+        {
+            await GetAsync();
+            await Task.Delay(20);
+        }
+
+        await GetAsync();
+        meters.ForceFlush();
+
+        // assert
+        var requests = Assert.Single(exported, m => m.Name == CacheGenDiagnostics.RequestsInstrument && m.MeterName == CacheGenDiagnostics.MeterName);
+        var byResult = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (ref readonly var point in requests.GetMetricPoints())
+        {
+            foreach (var tag in point.Tags)
+            {
+                if (tag.Key == CacheGenDiagnostics.ResultTag)
+                {
+                    byResult[(string)tag.Value!] = byResult.GetValueOrDefault((string)tag.Value!) + point.GetSumLong();
+                }
+            }
+        }
+
+        var stats = client.GetStatistics();
+        Assert.Equal(stats.Hits, byResult.GetValueOrDefault("hit"));
+        Assert.Equal(stats.Misses, byResult.GetValueOrDefault("miss"));
+        Assert.True(stats.Hits >= 2);
+        Assert.Contains(exported, m => m.Name == CacheGenDiagnostics.DurationInstrument);
+    }
+}
