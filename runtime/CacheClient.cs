@@ -124,7 +124,7 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
         {
             if (writes)
             {
-                Log.StoreReadOnly(_logger, store ? "the store is connected to a Redis replica" : "the ReadOnly option is set");
+                Log.StoreReadOnly(_logger, store ? (_storeInfo as Stores.RedisCacheStore)?.ReadOnlyReason ?? Stores.RedisTopologyAdvice.ConnectedToReplica : "the ReadOnly option is set");
             }
             else
             {

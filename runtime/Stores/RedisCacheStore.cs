@@ -55,6 +55,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
     private volatile bool _readOnly;
     private long _roleCheckedAt;
     private int _roleRefresh;
+    private long _demotionSeenAt;
 
     /// <summary>Creates the store; it connects on <see cref="StartConnecting"/> or first use, in the background, and reconnects by itself.</summary>
     /// <param name="configuration">The StackExchange.Redis options (see <see cref="RedisConnectionSettings.Parse"/>).</param>
@@ -110,6 +111,9 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
             return readOnly;
         }
     }
+
+    /// <summary>Gets why the store is read-only, for the <c>StoreReadOnly</c> warning (what to configure when the primary is not configured).</summary>
+    internal string ReadOnlyReason { get; private set; } = RedisTopologyAdvice.ConnectedToReplica;
 
     /// <summary>Gets or sets how often a read-only store asks again whether it is still on a replica (tests shorten it).</summary>
     internal TimeSpan RoleRecheckInterval { get; set; } = TimeSpan.FromSeconds(CacheGenDefaults.RoleRecheckSeconds);
@@ -372,6 +376,11 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
             }
 
             bool readOnly = primaries == 0;
+            if (readOnly && !_readOnly)
+            {
+                ReadOnlyReason = await RedisTopologyAdvice.DescribeReadOnlyAsync(multiplexer, _roleTimeout, _time).ConfigureAwait(false);
+            }
+
             if (_readOnly && !readOnly)
             {
                 // StackExchange.Redis routes writes away from a node it last saw as a replica until it looks again
@@ -518,6 +527,41 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
     private async Task<RedisResult> EvaluateAsync(string script, string key, RedisValue[] args, CancellationToken cancellationToken)
     {
         var db = await GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        return await db.ScriptEvaluateAsync(script, [key], args).WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await db.ScriptEvaluateAsync(script, [key], args).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("READONLY", StringComparison.Ordinal))
+        {
+            // the node we write to was demoted: look for the new primary now rather than at the next configuration check
+            OnDemotionSeen(db.Multiplexer);
+            throw;
+        }
+    }
+
+    /// <summary>At most once a second: re-reads the topology (a listed endpoint may be the new primary) and the roles.</summary>
+    private void OnDemotionSeen(IConnectionMultiplexer multiplexer)
+    {
+        long now = _time.GetTimestamp();
+        long last = Volatile.Read(ref _demotionSeenAt);
+        if ((last != 0 && _time.GetElapsedTime(last, now) < TimeSpan.FromSeconds(1)) || Interlocked.CompareExchange(ref _demotionSeenAt, now, last) != last
+            || multiplexer is not ConnectionMultiplexer connection)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await connection.ConfigureAsync().WaitAsync(_roleTimeout, _time).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // best effort: the periodic configuration check still runs
+            }
+
+            RequestRoleRefresh(connection);
+        });
     }
 }
