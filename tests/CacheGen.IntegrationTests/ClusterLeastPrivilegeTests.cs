@@ -55,7 +55,7 @@ public sealed class ClusterLeastPrivilegeTests(RedisClusterFixture cluster, ITes
             var denied = new List<string>();
             foreach (var node in cluster.Nodes)
             {
-                denied.AddRange(await DeniedAsync(node));
+                denied.AddRange((await RedisNodeQueries.DeniedAsync(node, "clobserver", "observerpw")).Select(d => node.Port + ":" + d));
             }
 
             output.WriteLine($"{stats}; pattern removed {patternRemoved}, cleared {cleared}; denied: {string.Join(", ", denied)}");
@@ -73,24 +73,5 @@ public sealed class ClusterLeastPrivilegeTests(RedisClusterFixture cluster, ITes
                 await node.ExecuteAsync("ACL", "DELUSER", "cacheapp", "clobserver");
             }
         }
-    }
-
-    private static async Task<List<string>> DeniedAsync(RedisServerFixture node)
-    {
-        var log = (await RespConnection.ExecuteAsync(node.Host, node.Port, "clobserver", "observerpw", TimeSpan.FromSeconds(5), "ACL", "LOG")).EnsureSuccess();
-        var denied = new List<string>();
-        foreach (var entry in log.Items!)
-        {
-            var fields = entry.Items!;
-            for (int i = 0; i + 1 < fields.Count; i += 2)
-            {
-                if (fields[i].Text == "object")
-                {
-                    denied.Add(node.Port + ":" + fields[i + 1].Text);
-                }
-            }
-        }
-
-        return denied;
     }
 }

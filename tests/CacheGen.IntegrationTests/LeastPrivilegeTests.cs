@@ -45,7 +45,7 @@ public sealed class LeastPrivilegeTests(ITestOutputHelper output)
         long cleared = await cache.Client.ClearAsync();
 
         // assert: StackExchange.Redis 2.x/3.x also probes CLUSTER SLOTS and CLIENT ID at connect; refusing them is harmless
-        var denied = await DeniedAsync(server);
+        var denied = await RedisNodeQueries.DeniedAsync(server, "observer", "observerpw");
         output.WriteLine($"{stats}; pattern removed {patternRemoved}, cleared {cleared}; denied: {string.Join(", ", denied)}");
         Assert.Equal(("v", "v"), (first, second));
         Assert.Equal(2, patternRemoved);
@@ -55,25 +55,5 @@ public sealed class LeastPrivilegeTests(ITestOutputHelper output)
         Assert.Equal(0, stats.PendingInvalidations);
         Assert.False(cache.Store.IsReadOnly);
         Assert.All(denied, d => Assert.Contains(d, (string[])["config|get", "cluster|nodes", "cluster|slots", "client|id", "__Booksleeve_TieBreak", "cluster", "config"]));
-    }
-
-    /// <summary>The objects (commands or keys) the ACL LOG shows as denied.</summary>
-    private static async Task<List<string>> DeniedAsync(RedisServerFixture server)
-    {
-        var log = (await RespConnection.ExecuteAsync(server.Host, server.Port, "observer", "observerpw", TimeSpan.FromSeconds(5), "ACL", "LOG")).EnsureSuccess();
-        var denied = new List<string>();
-        foreach (var entry in log.Items!)
-        {
-            var fields = entry.Items!;
-            for (int i = 0; i + 1 < fields.Count; i += 2)
-            {
-                if (fields[i].Text == "object")
-                {
-                    denied.Add(fields[i + 1].Text);
-                }
-            }
-        }
-
-        return denied;
     }
 }

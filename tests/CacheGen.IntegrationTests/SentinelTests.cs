@@ -56,19 +56,6 @@ public sealed class SentinelTests(RedisSentinelFixture sentinel, ITestOutputHelp
         }
 
         // assert
-        output.WriteLine(result.ToString());
-        output.WriteLine("client: " + cache.Client.GetStatistics());
-        foreach (var e in result.Exceptions.Take(3))
-        {
-            output.WriteLine(e.ToString());
-        }
-
-        Assert.Empty(result.Exceptions);
-        Assert.Equal(0, result.StaleAfterPromotion);
-        Assert.Equal(0, result.StaleAtTheEnd);
-        Assert.NotNull(result.WritesAndHitsBack);
-        Assert.True(result.WritesAndHitsBack <= TimeSpan.FromSeconds(5), $"writes and hits back after {result.WritesAndHitsBack}");
-        Assert.NotNull(result.PendingDrained);
-        Assert.True(result.PendingDrained <= TimeSpan.FromSeconds(5), $"queued invalidations drained after {result.PendingDrained}");
+        result.AssertFollowed(output, cache.Client);
     }
 }

@@ -36,6 +36,28 @@ internal sealed class FailoverWorkload(string configuration, TestCache cache, Ca
         int MaxPending,
         int StaleAtTheEnd)
     {
+        /// <summary>
+        /// Issue 10's bound: no caller exception, no stale read after the promotion, nothing stale at the end, writes
+        /// and hits back and the queue of invalidations empty within 5 s of the fault.
+        /// </summary>
+        public void AssertFollowed(ITestOutputHelper output, CacheClient client)
+        {
+            output.WriteLine(ToString());
+            output.WriteLine("client: " + client.GetStatistics());
+            foreach (var e in Exceptions.Take(3))
+            {
+                output.WriteLine(e.ToString());
+            }
+
+            Assert.Empty(Exceptions);
+            Assert.Equal(0, StaleAfterPromotion);
+            Assert.Equal(0, StaleAtTheEnd);
+            Assert.NotNull(WritesAndHitsBack);
+            Assert.True(WritesAndHitsBack <= TimeSpan.FromSeconds(5), $"writes and hits back after {WritesAndHitsBack}");
+            Assert.NotNull(PendingDrained);
+            Assert.True(PendingDrained <= TimeSpan.FromSeconds(5), $"queued invalidations drained after {PendingDrained}");
+        }
+
         public override string ToString() =>
             FormattableString.Invariant($"{Reads} reads, {Invalidations} invalidations, {Exceptions.Count} caller exceptions; promoted after {Promoted.TotalMilliseconds:F0} ms; stale reads {StaleBeforePromotion} before / {StaleAfterPromotion} after the promotion; writes and hits back after {WritesAndHitsBack?.TotalMilliseconds:F0} ms; queued invalidations max {MaxPending}, empty for good after {PendingDrained?.TotalMilliseconds:F0} ms; stale at the end {StaleAtTheEnd}");
     }

@@ -100,7 +100,7 @@ public sealed class RedisClusterFixture : IDisposable
     {
         foreach (var node in _nodes)
         {
-            if (node != primary && await TryInfoAsync(node, "replication") is { } info
+            if (node != primary && await RedisNodeQueries.TryInfoAsync(node, "replication") is { } info
                 && info.Contains("role:slave", StringComparison.Ordinal)
                 && info.Contains("master_port:" + primary.Port.ToString(CultureInfo.InvariantCulture) + "\r\n", StringComparison.Ordinal))
             {
@@ -168,7 +168,7 @@ public sealed class RedisClusterFixture : IDisposable
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var node in _nodes)
         {
-            if (await TryInfoAsync(node, "errorstats") is not { } info)
+            if (await RedisNodeQueries.TryInfoAsync(node, "errorstats") is not { } info)
             {
                 continue;
             }
@@ -218,22 +218,9 @@ public sealed class RedisClusterFixture : IDisposable
         return false;
     }
 
-    private static async Task<string?> TryInfoAsync(RedisServerFixture node, string section)
-    {
-        try
-        {
-            var reply = await node.ExecuteAsync(TimeSpan.FromSeconds(1), "INFO", section);
-            return reply.Kind == RedisReplyKind.Error ? null : reply.Text;
-        }
-        catch (Exception e) when (e is TimeoutException or System.Net.Sockets.SocketException or IOException or ObjectDisposedException)
-        {
-            return null;
-        }
-    }
-
     private static async Task<string?> TryRoleAsync(RedisServerFixture node)
     {
-        if (await TryInfoAsync(node, "replication") is not { } info)
+        if (await RedisNodeQueries.TryInfoAsync(node, "replication") is not { } info)
         {
             return null;
         }
@@ -301,7 +288,7 @@ public sealed class RedisClusterFixture : IDisposable
                 }
 
                 ok += cluster?.Contains("cluster_state:ok", StringComparison.Ordinal) == true ? 1 : 0;
-                string? replication = await TryInfoAsync(node, "replication");
+                string? replication = await RedisNodeQueries.TryInfoAsync(node, "replication");
                 linked += replication?.Contains("master_link_status:up", StringComparison.Ordinal) == true ? 1 : 0;
                 primaries += replication?.Contains("role:master", StringComparison.Ordinal) == true ? 1 : 0;
             }

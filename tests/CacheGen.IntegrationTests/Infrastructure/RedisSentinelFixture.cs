@@ -108,7 +108,7 @@ public sealed class RedisSentinelFixture : IDisposable
     {
         foreach (var node in _data)
         {
-            if (await TryInfoAsync(node, "replication") is null)
+            if (await RedisNodeQueries.TryInfoAsync(node, "replication") is null)
             {
                 node.Restart();
             }
@@ -139,22 +139,9 @@ public sealed class RedisSentinelFixture : IDisposable
         }
     }
 
-    private static async Task<string?> TryInfoAsync(RedisServerFixture node, string section)
-    {
-        try
-        {
-            var reply = await node.ExecuteAsync(TimeSpan.FromSeconds(1), "INFO", section);
-            return reply.Kind == RedisReplyKind.Error ? null : reply.Text;
-        }
-        catch (Exception e) when (e is TimeoutException or System.Net.Sockets.SocketException or IOException or ObjectDisposedException)
-        {
-            return null;
-        }
-    }
-
     private static async Task WaitForRoleAsync(RedisServerFixture node, string role, Stopwatch clock, TimeSpan timeout)
     {
-        while (!(await TryInfoAsync(node, "replication") ?? string.Empty).Contains("role:" + role, StringComparison.Ordinal))
+        while (!(await RedisNodeQueries.TryInfoAsync(node, "replication") ?? string.Empty).Contains("role:" + role, StringComparison.Ordinal))
         {
             if (clock.Elapsed > timeout)
             {
@@ -196,8 +183,8 @@ public sealed class RedisSentinelFixture : IDisposable
             if (complete && ports.Distinct().Count() == 1 && ports[0] is int port && _data.SingleOrDefault(n => n.Port == port) is { } primary)
             {
                 var replica = _data.Single(n => n != primary);
-                string primaryInfo = await TryInfoAsync(primary, "replication") ?? string.Empty;
-                string replicaInfo = await TryInfoAsync(replica, "replication") ?? string.Empty;
+                string primaryInfo = await RedisNodeQueries.TryInfoAsync(primary, "replication") ?? string.Empty;
+                string replicaInfo = await RedisNodeQueries.TryInfoAsync(replica, "replication") ?? string.Empty;
                 if (primaryInfo.Contains("role:master", StringComparison.Ordinal)
                     && replicaInfo.Contains("master_port:" + port.ToString(CultureInfo.InvariantCulture) + "\r\n", StringComparison.Ordinal)
                     && replicaInfo.Contains("master_link_status:up", StringComparison.Ordinal))
