@@ -56,7 +56,7 @@ public static class RedisConnectionSettings
             config.CertificateValidation += (_, certificate, _, errors) => ValidateServerCertificate(certificate, errors, ca);
         }
 
-        // 1.2.6 otherwise keeps failing writes for 60 s after a cluster failover (RELIABILITY.md S19)
+        // 1.2.6 otherwise keeps failing writes for 60 s after a cluster failover (docs/design.md S19)
         config.ConfigCheckSeconds = Math.Min(config.ConfigCheckSeconds, 5);
         return config;
     }
