@@ -65,7 +65,7 @@ public sealed partial class CacheClient
             }
 
             // a server that refuses a write (maxmemory with noeviction, a replica) is up and serving reads:
-            // feeding the breaker would stop the reads too (RELIABILITY.md S7)
+            // feeding the breaker would stop the reads too (docs/design.md S7)
             Report(errorType == WriteRejected ? _breaker.OnSuccess() : _breaker.OnFailure());
             return (false, default!);
         }

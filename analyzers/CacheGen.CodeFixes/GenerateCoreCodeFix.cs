@@ -33,6 +33,14 @@ public sealed class GenerateCoreCodeFix : CodeFixProvider
         }
 
         string name = method.Identifier.Text + "Core";
+
+        // the file's own line ending: a fix must not leave a CRLF line in an LF file (or the reverse)
+        var endOfLine = root.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+        if (endOfLine == default)
+        {
+            endOfLine = SyntaxFactory.ElasticCarriageReturnLineFeed;
+        }
+
         context.RegisterCodeFix(
             CodeAction.Create($"Generate '{name}'", _ =>
             {
@@ -45,10 +53,10 @@ public sealed class GenerateCoreCodeFix : CodeFixProvider
                     .WithParameterList(method.ParameterList.WithParameters(SyntaxFactory.SeparatedList(method.ParameterList.Parameters.Select(p => p.WithDefault(null).WithAttributeLists(default).WithIdentifier(p.Identifier.WithoutTrivia())))))
                     .WithExpressionBody(SyntaxFactory.ArrowExpressionClause(SyntaxFactory.ParseExpression("throw new global::System.NotImplementedException()")))
                     .WithSemicolonToken(SyntaxFactory.Token(SyntaxKind.SemicolonToken))
-                    .NormalizeWhitespace()
+                    .NormalizeWhitespace(eol: endOfLine.ToFullString())
                     .WithAdditionalAnnotations(Simplifier.Annotation)
-                    .WithLeadingTrivia(method.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)))
-                    .WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed);
+                    .WithLeadingTrivia(new[] { endOfLine }.Concat(method.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia))))
+                    .WithTrailingTrivia(endOfLine);
                 var newRoot = root.InsertNodesAfter(method, new[] { core });
                 return Task.FromResult(context.Document.WithSyntaxRoot(newRoot));
             }, nameof(GenerateCoreCodeFix)),

@@ -296,7 +296,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
         multiplexer.ConnectionRestored += _onRestored;
         multiplexer.ConfigurationChanged += _onConfigurationChanged;
 
-        // know the role before the first command, so no write-back is ever sent to a replica (RELIABILITY.md S8)
+        // know the role before the first command, so no write-back is ever sent to a replica (docs/design.md S8)
         await DetectRoleAsync(multiplexer).ConfigureAwait(false);
         return multiplexer;
     }

@@ -69,7 +69,7 @@ public static class RedisConnectionSettings
         // exception messages would otherwise carry the command's key, and keys may hold user data
         config.IncludeDetailInExceptions = false;
 
-        // notice a cluster failover or a promoted replica within seconds rather than the default 60 s (RELIABILITY.md S19)
+        // notice a cluster failover or a promoted replica within seconds rather than the default 60 s (docs/design.md S19)
         config.ConfigCheckSeconds = Math.Min(config.ConfigCheckSeconds, 5);
         return config;
     }

@@ -1,6 +1,6 @@
 namespace CacheGen.CodeFixes.Tests;
 
-/// <summary>Before and after, for each code fix.</summary>
+/// <summary>Before and after, for each code fix, on the standard code-fix harness (<see cref="CodeFixTest{TCodeFix}"/>).</summary>
 public sealed class CodeFixTests
 {
     private const string Head = """
@@ -13,163 +13,253 @@ public sealed class CodeFixTests
         """;
 
     [Fact]
-    public async Task MakePartial_MovesTheBodyIntoCoreAndMakesTheTypePartial()
-    {
-        string after = await CodeFixHarness.FixAsync(Head + """
-            public class Svc(ICacheClient cache)
+    public Task MakePartial_MovesTheBodyIntoCoreAndMakesTheTypePartial() => CodeFixTest<MakePartialCodeFix>.VerifyAsync(Head + """
+        public class Svc(ICacheClient cache)
+        {
+            public ICacheClient Cache => cache;
+
+            [Cached("items", 60)]
+            public async Task<Item> {|CGEN001:GetAsync|}(int id, CancellationToken ct = default)
             {
-                public ICacheClient Cache => cache;
-
-                [Cached("items", 60)]
-                public async Task<Item> GetAsync(int id, CancellationToken ct = default)
-                {
-                    await Task.Delay(1, ct);
-                    return new Item(id);
-                }
+                await Task.Delay(1, ct);
+                return new Item(id);
             }
-            """, "CGEN001", new MakePartialCodeFix());
+        }
+        """, Head + """
+        public partial class Svc(ICacheClient cache)
+        {
+            public ICacheClient Cache => cache;
 
-        Assert.Equal(Head + """
-            public partial class Svc(ICacheClient cache)
+            [Cached("items", 60)]
+            public partial Task<Item> GetAsync(int id, CancellationToken ct = default);
+
+            private async Task<Item> GetAsyncCore(int id, CancellationToken ct)
             {
-                public ICacheClient Cache => cache;
-
-                [Cached("items", 60)]
-                public partial Task<Item> GetAsync(int id, CancellationToken ct = default);
-
-                private async Task<Item> GetAsyncCore(int id, CancellationToken ct)
-                {
-                    await Task.Delay(1, ct);
-                    return new Item(id);
-                }
+                await Task.Delay(1, ct);
+                return new Item(id);
             }
-            """, after);
-    }
+        }
+        """);
 
     [Fact]
-    public async Task MakePartial_MakesNonPartialContainingTypesPartial()
-    {
-        string after = await CodeFixHarness.FixAsync(Head + """
+    public Task MakePartial_MakesNonPartialContainingTypesPartial() => CodeFixTest<MakePartialCodeFix>.VerifyAsync(Head + """
+        public class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> {|CS0751:{|CS8795:{|CGEN002:Get|}|}|}(int id);
+
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """, Head + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Get(int id);
+
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task MakePartial_MakesEveryEnclosingTypePartial() => CodeFixTest<MakePartialCodeFix>.VerifyAsync(Head + """
+        public class Outer
+        {
             public class Svc(ICacheClient cache)
+            {
+                [Cached("items", 60)]
+                public partial Task<Item> {|CS0751:{|CS8795:{|CGEN002:Get|}|}|}(int id);
+
+                private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+            }
+        }
+        """, Head + """
+        public partial class Outer
+        {
+            public partial class Svc(ICacheClient cache)
             {
                 [Cached("items", 60)]
                 public partial Task<Item> Get(int id);
 
                 private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
             }
-            """, "CGEN002", new MakePartialCodeFix());
-
-        Assert.Contains("public partial class Svc(ICacheClient cache)", after, StringComparison.Ordinal);
-    }
+        }
+        """);
 
     [Fact]
-    public async Task GenerateCore_WritesAThrowingStubWithTheSameSignature()
-    {
-        string after = await CodeFixHarness.FixAsync(Head + """
-            public partial class Svc(ICacheClient cache)
-            {
-                [Cached("items", 60)]
-                public partial Task<Item> Get(int id, CancellationToken ct = default);
-            }
-            """, "CGEN003", new GenerateCoreCodeFix());
+    public Task GenerateCore_WritesAThrowingStubWithTheSameSignature() => CodeFixTest<GenerateCoreCodeFix>.VerifyAsync(Head + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> {|CGEN003:Get|}(int id, CancellationToken ct = default);
+        }
+        """, Head + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Get(int id, CancellationToken ct = default);
 
-        Assert.Equal(Head + """
-            public partial class Svc(ICacheClient cache)
-            {
-                [Cached("items", 60)]
-                public partial Task<Item> Get(int id, CancellationToken ct = default);
-                private Task<Item> GetCore(int id, CancellationToken ct) => throw new System.NotImplementedException();
-            }
-            """, after);
-    }
+            private Task<Item> GetCore(int id, CancellationToken ct) => throw new System.NotImplementedException();
+        }
+        """);
 
     [Fact]
-    public async Task AddCacheClient_AddsAPrimaryConstructorParameter()
-    {
-        string after = await CodeFixHarness.FixAsync(Head + """
-            public partial class Svc
-            {
-                [Cached("items", 60)]
-                public partial Task<Item> Get(int id);
+    public Task AddCacheClient_AddsAPrimaryConstructorParameter() => CodeFixTest<AddCacheClientCodeFix>.VerifyAsync(Head + """
+        public partial class Svc
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> {|CGEN004:Get|}(int id);
 
-                private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
-            }
-            """, "CGEN004", new AddCacheClientCodeFix());
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """, Head + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Get(int id);
 
-        Assert.Contains("public partial class Svc(ICacheClient cache)\n{", after, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task AddCacheClient_ExtendsExplicitConstructorsAndStoresAField()
-    {
-        string after = await CodeFixHarness.FixAsync(Head + """
-            public partial class Svc
-            {
-                private readonly int _size;
-
-                public Svc(int size) => _size = size;
-
-                [Cached("items", 60)]
-                public partial Task<Item> Get(int id);
-
-                private Task<Item> GetCore(int id) => Task.FromResult(new Item(id + _size));
-            }
-            """, "CGEN004", new AddCacheClientCodeFix());
-
-        Assert.Contains("private readonly ICacheClient _cache;", after, StringComparison.Ordinal);
-        Assert.Contains("public Svc(int size, ICacheClient cache)", after, StringComparison.Ordinal);
-        Assert.Contains("_cache = cache;", after, StringComparison.Ordinal);
-    }
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
 
     [Fact]
-    public async Task KeyParameter_AddsThePlaceholderToTheTemplate()
-    {
-        string after = await CodeFixHarness.FixAsync(Head + """
-            public partial class Svc(ICacheClient cache)
+    public Task AddCacheClient_ExtendsExplicitConstructorsAndStoresAField() => CodeFixTest<AddCacheClientCodeFix>.VerifyAsync(Head + """
+        public partial class Svc
+        {
+            private readonly int _size;
+
+            public Svc(int size) => _size = size;
+
+            [Cached("items", 60)]
+            public partial Task<Item> {|CGEN004:Get|}(int id);
+
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id + _size));
+        }
+        """, Head + """
+        public partial class Svc
+        {
+            private readonly int _size;
+
+            private readonly ICacheClient _cache;
+
+            public Svc(int size, ICacheClient cache)
             {
-                [Cached("items", 60, Key = "item:{id}")]
-                public partial Task<Item> Get(int id, int region);
-
-                private Task<Item> GetCore(int id, int region) => Task.FromResult(new Item(id));
+                _size = size;
+                _cache = cache;
             }
-            """, "CGEN016", new KeyParameterCodeFix(), actionIndex: 0);
 
-        Assert.Contains("[Cached(\"items\", 60, Key = \"item:{id}:{region}\")]", after, StringComparison.Ordinal);
-    }
+            [Cached("items", 60)]
+            public partial Task<Item> Get(int id);
+
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id + _size));
+        }
+        """);
 
     [Fact]
-    public async Task KeyParameter_MarksTheParameterNotCacheKey()
-    {
-        string after = await CodeFixHarness.FixAsync(Head + """
-            public partial class Svc(ICacheClient cache)
-            {
-                [Cached("items", 60, Key = "item:{id}")]
-                public partial Task<Item> Get(int id, string traceId);
+    public Task KeyParameter_AddsThePlaceholderToTheTemplate() => CodeFixTest<KeyParameterCodeFix>.VerifyAsync(Head + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "item:{id}")]
+            public partial Task<Item> Get(int id, int {|CGEN016:region|});
 
-                private Task<Item> GetCore(int id, string traceId) => Task.FromResult(new Item(id));
-            }
-            """, "CGEN016", new KeyParameterCodeFix(), actionIndex: 1);
+            private Task<Item> GetCore(int id, int region) => Task.FromResult(new Item(id));
+        }
+        """, Head + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "item:{id}:{region}")]
+            public partial Task<Item> Get(int id, int region);
 
-        Assert.Contains("public partial Task<Item> Get(int id, [NotCacheKey] string traceId);", after, StringComparison.Ordinal);
-    }
+            private Task<Item> GetCore(int id, int region) => Task.FromResult(new Item(id));
+        }
+        """, actionIndex: 0);
+
+    [Fact]
+    public Task KeyParameter_MarksTheParameterNotCacheKey() => CodeFixTest<KeyParameterCodeFix>.VerifyAsync(Head + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "item:{id}")]
+            public partial Task<Item> Get(int id, string {|CGEN016:traceId|});
+
+            private Task<Item> GetCore(int id, string traceId) => Task.FromResult(new Item(id));
+        }
+        """, Head + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "item:{id}")]
+            public partial Task<Item> Get(int id, [NotCacheKey] string traceId);
+
+            private Task<Item> GetCore(int id, string traceId) => Task.FromResult(new Item(id));
+        }
+        """, actionIndex: 1);
+
+    [Fact]
+    public Task KeyParameter_FixesEachForgottenParameterInTurn() => CodeFixTest<KeyParameterCodeFix>.VerifyAsync(Head + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "item:{id}")]
+            public partial Task<Item> Get(int id, int {|CGEN016:region|}, int {|CGEN016:shard|});
+
+            private Task<Item> GetCore(int id, int region, int shard) => Task.FromResult(new Item(id));
+        }
+        """, Head + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "item:{id}:{region}:{shard}")]
+            public partial Task<Item> Get(int id, int region, int shard);
+
+            private Task<Item> GetCore(int id, int region, int shard) => Task.FromResult(new Item(id));
+        }
+        """, actionIndex: 0, iterations: 2);
 
     [Theory]
     [InlineData("Items", "items")]
     [InlineData("Thermal Analysis", "thermal-analysis")]
     [InlineData("items:*", "items--")]
     [InlineData("_x", "x")]
-    public async Task Namespace_IsRewrittenToTheAllowedCharacters(string before, string expected)
-    {
-        string after = await CodeFixHarness.FixAsync(Head + $$"""
-            public partial class Svc(ICacheClient cache)
-            {
-                [Cached("{{before}}", 60)]
-                public partial Task<Item> Get(int id);
+    public Task Namespace_IsRewrittenToTheAllowedCharacters(string before, string expected) => CodeFixTest<NamespaceCodeFix>.VerifyAsync(Head + $$"""
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached({|CGEN009:"{{before}}"|}, 60)]
+            public partial Task<Item> Get(int id);
 
-                private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
-            }
-            """, "CGEN009", new NamespaceCodeFix());
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """, Head + $$"""
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("{{expected}}", 60)]
+            public partial Task<Item> Get(int id);
 
-        Assert.Contains($"[Cached(\"{expected}\", 60)]", after, StringComparison.Ordinal);
-    }
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task Namespace_FixAllRewritesCachedAndInvalidatingMethodsAlike() => CodeFixTest<NamespaceCodeFix>.VerifyAsync(Head + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached({|CGEN009:"Items"|}, 60)]
+            public partial Task<Item> Get(int id);
+
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [InvalidatesCache({|CGEN009:"Items"|})]
+            public partial Task Clear();
+
+            private Task ClearCore() => Task.CompletedTask;
+        }
+        """, Head + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Get(int id);
+
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [InvalidatesCache("items")]
+            public partial Task Clear();
+
+            private Task ClearCore() => Task.CompletedTask;
+        }
+        """, iterations: 2, fixAllIterations: 1);
 }

@@ -157,7 +157,7 @@ public sealed class CacheClientRedisTests(RedisServerFixture server, ITestOutput
     [RedisFact]
     public async Task GetOrSet_KeyHoldingAList_IsAMissThenOverwritten()
     {
-        // arrange (RELIABILITY.md S17: LPUSH on the key, so GET replies WRONGTYPE)
+        // arrange (docs/design.md S17: LPUSH on the key, so GET replies WRONGTYPE)
         using var cache = await CreateAsync();
         string fullKey = cache.Client.GetFullKey("users", "list");
         (await server.ExecuteAsync("LPUSH", fullKey, "not-an-entry")).EnsureSuccess();
@@ -181,7 +181,7 @@ public sealed class CacheClientRedisTests(RedisServerFixture server, ITestOutput
     [RedisFact]
     public async Task StoreErrors_KeysReachDebugLogsOnly()
     {
-        // arrange (STYLE.md "cache keys go to Debug only, because they may hold user data"; RELIABILITY.md G4):
+        // arrange (docs/design.md G4: cache keys go to Debug only, because they may hold user data):
         // a wrong password makes every command fail with the client library's own exception
         using var secured = RedisServerFixture.Start("--requirepass", Password);
         using var cache = await CreateAsync(secured.Configuration + ",password=wr0ng-pw", o => o.OperationTimeoutMs = 250, connect: false);
@@ -266,7 +266,7 @@ public sealed class CacheClientRedisTests(RedisServerFixture server, ITestOutput
     [RedisFact]
     public async Task GetOrSet_WrongPassword_NoSecretReachesTheLogs()
     {
-        // arrange (RELIABILITY.md S9: grep the captured output for the password, expect 0 hits)
+        // arrange (docs/design.md S9: grep the captured output for the password, expect 0 hits)
         using var secured = RedisServerFixture.Start("--requirepass", Password);
         using var cache = await CreateAsync(secured.Configuration + ",password=wr0ng-pw", o => o.OperationTimeoutMs = 250, connect: false);
 

@@ -5,7 +5,7 @@ using CacheGen.IntegrationTests.Infrastructure;
 namespace CacheGen.IntegrationTests;
 
 /// <summary>
-/// RELIABILITY.md S1, S2, S3 and S14 against a real redis-server that each test kills, freezes or pauses: no fault
+/// docs/design.md S1, S2, S3 and S14 against a real redis-server that each test kills, freezes or pauses: no fault
 /// reaches a caller, every value equals the oracle, and no late write-back overwrites an invalidation.
 /// </summary>
 [Collection(FaultCollection.Name)]

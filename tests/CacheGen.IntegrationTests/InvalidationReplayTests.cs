@@ -4,7 +4,7 @@ using CacheGen.IntegrationTests.Infrastructure;
 namespace CacheGen.IntegrationTests;
 
 /// <summary>
-/// RELIABILITY.md S13: an invalidation that cannot reach Redis is queued, keeps the client from serving the entry
+/// docs/design.md S13: an invalidation that cannot reach Redis is queued, keeps the client from serving the entry
 /// it targets, and is replayed once Redis is reachable again.
 /// </summary>
 [Collection(FaultCollection.Name)]

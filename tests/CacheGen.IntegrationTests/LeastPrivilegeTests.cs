@@ -3,14 +3,14 @@ using CacheGen.IntegrationTests.Infrastructure;
 namespace CacheGen.IntegrationTests;
 
 /// <summary>
-/// RELIABILITY.md S9 for the operator commands: under a least-privilege ACL (Appendix C, plus what the runtime's
+/// docs/design.md S9 for the operator commands: under a least-privilege ACL (docs/design.md, "Redis facts the tests rely on", plus what the runtime's
 /// scripts and scans need) for a named user, caching, invalidation, pattern deletes, clear-all and server figures all work, and the
 /// server refuses nothing but the harmless probes the client library makes at connect.
 /// </summary>
 [Collection(RedisCollection.Name)]
 public sealed class LeastPrivilegeTests(ITestOutputHelper output)
 {
-    /// <summary>Appendix C's ACL plus <c>type getrange</c> (write-back script), <c>script|load</c> and <c>select</c> (scans).</summary>
+    /// <summary>The least-privilege ACL of docs/design.md ("Redis facts the tests rely on") plus <c>type getrange</c> (write-back script), <c>script|load</c> and <c>select</c> (scans).</summary>
     internal const string Acl = "on resetpass >apppw resetkeys ~cache:* resetchannels &cache:* &__Booksleeve_MasterChanged "
         + "-@all +get +set +del +unlink +scan +ping +publish +subscribe +pexpire +evalsha +eval +echo +info +client|setname "
         + "+type +getrange +script|load +select";

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace CacheGen.IntegrationTests;
 
-/// <summary>RELIABILITY.md S7: Redis at maxmemory with noeviction refuses writes but serves reads.</summary>
+/// <summary>docs/design.md S7: Redis at maxmemory with noeviction refuses writes but serves reads.</summary>
 [Trait("Category", "Fault")]
 public sealed class OutOfMemoryTests
 {

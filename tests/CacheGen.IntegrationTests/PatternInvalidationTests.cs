@@ -8,7 +8,7 @@ using CacheGen.IntegrationTests.Infrastructure;
 namespace CacheGen.IntegrationTests;
 
 /// <summary>
-/// RELIABILITY.md S15: operator pattern invalidation and clear-all against a real Redis: exact deletes for glob
+/// docs/design.md S15: operator pattern invalidation and clear-all against a real Redis: exact deletes for glob
 /// characters, SCAN (never KEYS) on every primary, UNLINK in batches of at most 1000, nothing outside the prefix.
 /// </summary>
 [Collection(RedisCollection.Name)]
@@ -55,7 +55,7 @@ public sealed partial class PatternInvalidationTests(RedisServerFixture server, 
     [RedisFact]
     public async Task InvalidatePattern_NaiveUnescapedPatterns_OverAndUnderDelete()
     {
-        // arrange (RELIABILITY.md finding 4): why Literal exists, shown on the server's own matcher
+        // arrange (docs/design.md, "Redis facts the tests rely on": unescaped globs over- and under-delete): why Literal exists, shown on the server's own matcher
         using var cache = await TestCache.CreateAsync(server.Configuration, o => o.OperationTimeoutMs = 5000);
         var service = new PeopleService(cache.Client);
         foreach (string v in s_s15)

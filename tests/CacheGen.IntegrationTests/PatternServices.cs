@@ -1,6 +1,6 @@
 namespace CacheGen.IntegrationTests.Generated;
 
-/// <summary>A generated service whose key holds a free-text value, for pattern invalidation (RELIABILITY.md S15).</summary>
+/// <summary>A generated service whose key holds a free-text value, for pattern invalidation (docs/design.md S15).</summary>
 public sealed partial class PeopleService(ICacheClient cache)
 {
     private readonly Dictionary<string, int> _coreCalls = new(StringComparer.Ordinal);

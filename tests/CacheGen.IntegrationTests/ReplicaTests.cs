@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace CacheGen.IntegrationTests;
 
 /// <summary>
-/// RELIABILITY.md S8: pointed at a replica, the client detects it (INFO replication), serves reads, skips write-backs
+/// docs/design.md S8: pointed at a replica, the client detects it (INFO replication), serves reads, skips write-backs
 /// with one warning and no error, keeps invalidations queued, and replays them once the node takes writes.
 /// </summary>
 [Collection(RedisCollection.Name)]

@@ -7,7 +7,7 @@ using CacheGen.IntegrationTests.Infrastructure;
 namespace CacheGen.IntegrationTests;
 
 /// <summary>
-/// RELIABILITY.md S10 against a real TLS redis-server: a pinned private CA connects; a wrong CA or a host name the
+/// docs/design.md S10 against a real TLS redis-server: a pinned private CA connects; a wrong CA or a host name the
 /// certificate does not carry never connects, and calls are still served, uncached.
 /// </summary>
 public sealed class TlsTests

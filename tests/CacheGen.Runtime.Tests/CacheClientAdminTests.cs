@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 
 namespace CacheGen.Runtime.Tests;
 
-/// <summary>The operator commands of <see cref="ICacheAdmin"/> over the in-memory store (RELIABILITY.md S15).</summary>
+/// <summary>The operator commands of <see cref="ICacheAdmin"/> over the in-memory store (docs/design.md S15).</summary>
 public sealed class CacheClientAdminTests
 {
     private static readonly CachedMethod s_racks = new("ns", "rack", 60, "fp");

@@ -161,7 +161,7 @@ public sealed class CacheKeyBuilderTests
     [Fact]
     public void ToString_LongNonAsciiParts_KeyStaysWithin1024Utf8Bytes()
     {
-        // arrange: RELIABILITY.md S16, keys over 1024 bytes are hashed, never sent raw; a CJK character is 3 UTF-8 bytes
+        // arrange: docs/design.md S16, keys over 1024 bytes are hashed, never sent raw; a CJK character is 3 UTF-8 bytes
         string cjk = new('\u4E2D', CacheKeyBuilder.MaxPartLength);
         var b = new CacheKeyBuilder(Identity);
         b.Add(cjk);

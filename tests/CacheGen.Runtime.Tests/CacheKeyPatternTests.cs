@@ -4,7 +4,7 @@ namespace CacheGen.Runtime.Tests;
 
 public sealed class CacheKeyPatternTests
 {
-    /// <summary>The parameter values of RELIABILITY.md S15.</summary>
+    /// <summary>The parameter values of docs/design.md S15.</summary>
     internal static readonly string[] S15 = ["al*", "a?ice", "al[i]ce", @"back\slash", "alice", "bob", "x]y", "^", "-", "*", ""];
 
     public static TheoryData<string> S15Values => new(S15);

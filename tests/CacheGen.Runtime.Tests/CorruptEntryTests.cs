@@ -2,7 +2,7 @@ using CacheGen.Runtime.Tests.Infrastructure;
 
 namespace CacheGen.Runtime.Tests;
 
-/// <summary>RELIABILITY.md S17 at the payload level: bad bytes under a key are a counted miss, then overwritten.</summary>
+/// <summary>docs/design.md S17 at the payload level: bad bytes under a key are a counted miss, then overwritten.</summary>
 public sealed class CorruptEntryTests
 {
     public enum Corruption

@@ -3,7 +3,7 @@ using CacheGen.Runtime.Tests.Infrastructure;
 
 namespace CacheGen.Runtime.Tests;
 
-/// <summary>RELIABILITY.md S22 and G1/G4: a store fault is a counted miss, and the breaker opens on consecutive failures.</summary>
+/// <summary>docs/design.md S22 and G1/G4: a store fault is a counted miss, and the breaker opens on consecutive failures.</summary>
 public sealed class FaultTests
 {
     private static readonly TimeSpan s_breakDuration = TimeSpan.FromSeconds(CacheGenDefaults.BreakDurationSeconds);
@@ -200,7 +200,7 @@ public sealed class FaultTests
     [Fact]
     public async Task GetOrSetAsync_FourFailuresThenSuccessThenTenFailures_OpensOnTheTenthCall()
     {
-        // arrange: FFFFS + 10xF (RELIABILITY.md S22)
+        // arrange: FFFFS + 10xF (docs/design.md S22)
         using var h = new CacheHarness(o => o.BreakerFailureThreshold = 5);
         var source = new Source("v1");
         int openedAt = -1;

@@ -3,7 +3,7 @@ using CacheGen.Runtime.Tests.Infrastructure;
 namespace CacheGen.Runtime.Tests;
 
 /// <summary>
-/// RELIABILITY.md S14-a: an invalidation that lands while a miss is computing must not let the value read
+/// docs/design.md S14-a: an invalidation that lands while a miss is computing must not let the value read
 /// before it be served afterwards. The write-back is refused (by key) or written under a stale stamp (by
 /// namespace or tag); either way the next call runs the factory and returns the new value.
 /// </summary>

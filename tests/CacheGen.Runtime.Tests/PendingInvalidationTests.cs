@@ -3,7 +3,7 @@ using CacheGen.Runtime.Tests.Infrastructure;
 
 namespace CacheGen.Runtime.Tests;
 
-/// <summary>RELIABILITY.md S13 at the unit level: a failed invalidation is queued, guards reads, and is replayed.</summary>
+/// <summary>docs/design.md S13 at the unit level: a failed invalidation is queued, guards reads, and is replayed.</summary>
 public sealed class PendingInvalidationTests
 {
     private static readonly TimeSpan s_replayInterval = TimeSpan.FromMilliseconds(CacheGenDefaults.ReplayIntervalMs);

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 
 namespace CacheGen.Runtime.Tests;
 
-/// <summary>RELIABILITY.md S8 at the unit level: a replica (or the ReadOnly option) serves reads and skips writes quietly.</summary>
+/// <summary>docs/design.md S8 at the unit level: a replica (or the ReadOnly option) serves reads and skips writes quietly.</summary>
 public sealed class ReadOnlyTests
 {
     private const int StoreReadOnlyEvent = 42;

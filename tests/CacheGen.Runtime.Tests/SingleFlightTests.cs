@@ -2,7 +2,7 @@ using CacheGen.Runtime.Tests.Infrastructure;
 
 namespace CacheGen.Runtime.Tests;
 
-/// <summary>RELIABILITY.md S12: one factory run per cold key, and cancellation that only the last waiter can pass on.</summary>
+/// <summary>docs/design.md S12: one factory run per cold key, and cancellation that only the last waiter can pass on.</summary>
 public sealed class SingleFlightTests
 {
     [Theory]

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace CacheGen.Runtime.Tests;
 
-/// <summary>RELIABILITY.md G4: every outcome is metered and logged, with low-cardinality tags and keys at Debug only.</summary>
+/// <summary>docs/design.md G4: every outcome is metered and logged, with low-cardinality tags and keys at Debug only.</summary>
 public sealed class TelemetryTests
 {
     private const string SecretKey = "user-4711-alice@example.com";

@@ -5,8 +5,8 @@ using System.Net.Sockets;
 namespace CacheGen.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// A loopback TCP proxy between a client and Redis that can delay, blackhole or reset the link (RELIABILITY.md
-/// Appendix B): <c>tc netem</c> is not available here. It listens on 127.0.0.1 only and forwards only to a
+/// A loopback TCP proxy between a client and Redis that can delay, blackhole or reset the link (docs/design.md,
+/// "Redis facts the tests rely on"): <c>tc netem</c> is not available here. It listens on 127.0.0.1 only and forwards only to a
 /// loopback address.
 /// </summary>
 public sealed class ChaosProxy : IDisposable

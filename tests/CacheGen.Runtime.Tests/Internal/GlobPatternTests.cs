@@ -80,7 +80,7 @@ public sealed class GlobPatternTests
     [Fact]
     public void IsMatch_QuestionMark_MatchesOneByteNotOneChar()
     {
-        // RELIABILITY.md Appendix C: "c:?" did not match "€" (three UTF-8 bytes)
+        // docs/design.md, "Redis facts the tests rely on": "c:?" did not match "€" (three UTF-8 bytes)
         Assert.False(GlobPattern.IsMatch("c:?", "c:\u20AC"));
         Assert.True(GlobPattern.IsMatch("c:???", "c:\u20AC"));
     }

@@ -5,7 +5,7 @@ using CacheGen.Stores;
 
 namespace CacheGen.Runtime.Tests.Stores;
 
-/// <summary>RELIABILITY.md S10, unit level: the pinned-CA callback never accepts what it must refuse.</summary>
+/// <summary>docs/design.md S10, unit level: the pinned-CA callback never accepts what it must refuse.</summary>
 public sealed class TlsValidationTests
 {
     private static readonly DateTimeOffset s_now = new(2026, 11, 21, 0, 0, 0, TimeSpan.Zero);
