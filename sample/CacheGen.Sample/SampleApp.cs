@@ -28,7 +28,11 @@ public static class SampleApp
     /// <summary>Adds the middleware and endpoints.</summary>
     public static WebApplication Configure(WebApplication app)
     {
-        app.UseExceptionHandler();
+        // a request the framework cannot bind (limit=ten, bad JSON) is the client's fault in every environment
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = static e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
         app.UseCacheHeaders();
         app.MapRackApi();

@@ -189,10 +189,11 @@ public static class DemoRunner
         Row("PUT /api/racks/2 {inletCelsius}", await SendAsync(http, HttpMethod.Put, "/api/racks/2", new { inletCelsius = 24 }), "applied; invalidation queued for replay");
         var clear = await SendAsync(http, HttpMethod.Post, "/health/cache/clear");
         Row("POST /health/cache/clear", clear, clear.Body is { } p && p.TryGetProperty("detail", out var d) ? Shorten(d.GetString()) : "-");
-        var stats = await GetJsonAsync(http, "/health/cache/stats");
-        var detailed = await GetJsonAsync(http, "/health/detailed");
-        Row("GET /health/detailed", new Reply(HttpStatusCode.OK, "-", null, null, 0, null), $"redis {detailed.GetProperty("redis")}, status {detailed.GetProperty("status")}");
-        rows.Add(["GET /health/cache/stats", "200", "-", "-", $"available {stats.GetProperty("available")}, circuit {stats.GetProperty("circuit_state")}, failure_count {stats.GetProperty("failure_count")}, pending_invalidations {stats.GetProperty("pending_invalidations")}"]);
+        var detailed = await SendAsync(http, HttpMethod.Get, "/health/detailed");
+        Row("GET /health/detailed", detailed, $"redis {detailed.Body!.Value.GetProperty("redis")}, status {detailed.Body!.Value.GetProperty("status")}");
+        var stats = await SendAsync(http, HttpMethod.Get, "/health/cache/stats");
+        var s = stats.Body!.Value;
+        Row("GET /health/cache/stats", stats, $"available {s.GetProperty("available")}, circuit {s.GetProperty("circuit_state")}, failure_count {s.GetProperty("failure_count")}, pending_invalidations {s.GetProperty("pending_invalidations")}");
 
         relay.Restore();
         var restored = Stopwatch.StartNew();
