@@ -42,7 +42,15 @@ public sealed class TcpRelay : IAsyncDisposable
         _listener = null;
         foreach (var client in _open.Keys)
         {
-            client.Client.LingerState = new LingerOption(true, 0);
+            try
+            {
+                // a reset, as a dead host or a firewall gives, rather than a polite close
+                client.Client?.LingerState = new LingerOption(true, 0);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
+
             client.Dispose();
         }
 

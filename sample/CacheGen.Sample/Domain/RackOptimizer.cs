@@ -6,7 +6,7 @@ namespace CacheGen.Sample.Domain;
 /// </summary>
 public static class RackOptimizer
 {
-    private const int BaseSteps = 400_000;
+    private const int BaseSteps = 60_000;
     private const int ZoneU = 6;
 
     /// <summary>Plans <paramref name="rack"/> for <paramref name="strategy"/>; <paramref name="workFactor"/> scales the search (1 in production).</summary>

@@ -3,7 +3,7 @@ using System.Globalization;
 
 namespace CacheGen.Sample.Domain;
 
-/// <summary>The vendor catalogue: 40,000 device models, generated the same way on every start.</summary>
+/// <summary>The vendor catalogue: 20,000 device models, generated the same way on every start.</summary>
 public sealed class SpecCatalog
 {
     private static readonly (string Vendor, string Prefix)[] s_vendors =
@@ -21,8 +21,8 @@ public sealed class SpecCatalog
     /// <summary>Creates the catalogue.</summary>
     public SpecCatalog()
     {
-        var specs = new List<DeviceSpec>(40_000);
-        for (int i = 0; i < 40_000; i++)
+        var specs = new List<DeviceSpec>(20_000);
+        for (int i = 0; i < 20_000; i++)
         {
             var (vendor, prefix) = s_vendors[i % s_vendors.Length];
             var (category, height, watts, cfm) = s_categories[(i / s_vendors.Length) % s_categories.Length];

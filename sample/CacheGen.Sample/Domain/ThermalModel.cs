@@ -8,7 +8,7 @@ namespace CacheGen.Sample.Domain;
 public static class ThermalModel
 {
     private const int DepthCells = 48;
-    private const int BaseIterations = 4000;
+    private const int BaseIterations = 12_000;
 
     /// <summary>Analyses <paramref name="rack"/>; <paramref name="workFactor"/> scales the sweeps (1 in production).</summary>
     public static ThermalReport Analyse(Rack rack, SpecCatalog catalog, double workFactor, DateTimeOffset now, CancellationToken ct)
