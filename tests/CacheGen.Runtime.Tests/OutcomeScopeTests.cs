@@ -147,6 +147,26 @@ public sealed class OutcomeScopeTests
     }
 
     [Fact]
+    public async Task Scope_CachedCallInsideAnImplementation_EachCallRecordsItsOwnOutcome()
+    {
+        // arrange: the outer implementation makes a cached call of its own (a hit the second time)
+        using var h = new CacheHarness();
+        await h.GetAsync(new Source("inner"), "inner");
+        using var scope = CacheOutcomeScope.Begin();
+
+        // act
+        string value = await h.Client.GetOrSetAsync(CacheHarness.Method, "outer", null, h, static async (harness, _) =>
+            "outer+" + await harness.GetAsync(new Source("never"), "inner"));
+
+        // assert: the inner hit does not turn the outer miss into a hit, and each keeps its own TTL
+        Assert.Equal("outer+inner", value);
+        Assert.Equal(
+            [(h.FullKey("inner"), CacheCallResult.Hit), (h.FullKey("outer"), CacheCallResult.Miss)],
+            scope.Calls.Select(c => (c.Key, c.Result)));
+        Assert.Equal(TimeSpan.FromSeconds(60), scope.Calls[1].TimeToLive);
+    }
+
+    [Fact]
     public void Scope_SyncGetOrSet_RecordsMissThenHit()
     {
         // arrange
