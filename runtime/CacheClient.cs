@@ -70,6 +70,8 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
             .Build();
         _prefix = string.IsNullOrEmpty(_options.Version) ? _options.KeyPrefix : _options.KeyPrefix + ":" + _options.Version;
         _disabledReason = (store as Stores.UnavailableCacheStore)?.Reason;
+        // connect at start-up, in the background: the first read must not pay the connect inside its timeout
+        (store as Stores.RedisCacheStore)?.StartConnecting();
         _replayTimer = _time.CreateTimer(static s => ((CacheClient)s!).ReplayPending(), this, TimeSpan.FromMilliseconds(CacheGenDefaults.ReplayIntervalMs), TimeSpan.FromMilliseconds(CacheGenDefaults.ReplayIntervalMs));
         Log.StoreSelected(_logger, store.Name, _prefix);
     }

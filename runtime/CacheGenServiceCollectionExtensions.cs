@@ -2,6 +2,7 @@ using CacheGen.Stores;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -47,6 +48,9 @@ public static class CacheGenServiceCollectionExtensions
         services.TryAddSingleton<CacheClient>();
         services.TryAddSingleton<ICacheClient>(static sp => sp.GetRequiredService<CacheClient>());
         services.TryAddSingleton<ICacheAdmin>(static sp => sp.GetRequiredService<CacheClient>());
+
+        // creates the client (and so starts the Redis connect) when the host starts, not at the first request
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CacheGenStartup>());
         if (first)
         {
             // once: a second registration would make HealthCheckService throw for every check of the app
@@ -76,6 +80,18 @@ public static class CacheGenServiceCollectionExtensions
             return new UnavailableCacheStore(e.Message);
         }
     }
+}
+
+/// <summary>Creates the <see cref="CacheClient"/> when the host starts, so the store connects in the background before the first request.</summary>
+internal sealed class CacheGenStartup(IServiceProvider services) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _ = services.GetRequiredService<CacheClient>();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Helpers that generated code calls.</summary>

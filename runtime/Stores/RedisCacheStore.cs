@@ -12,8 +12,9 @@ namespace CacheGen.Stores;
 /// <see cref="RemoveByPatternAsync"/> scan every primary and split their batches by hash slot on a cluster.
 /// </summary>
 /// <remarks>
-/// <para>StackExchange.Redis 1.2.6 has no async timeout: every await is bounded by the caller's token
-/// (<see cref="Task.WaitAsync(CancellationToken)"/>), which carries the client's operation timeout.</para>
+/// <para>StackExchange.Redis 2.x/3.x bounds each command by its own <c>asyncTimeout</c> (set to the operation timeout by
+/// <see cref="RedisConnectionSettings.Parse"/>), but checks it only about once a second: every await is also bounded by the
+/// caller's token (<see cref="Task.WaitAsync(CancellationToken)"/>), which carries the client's operation timeout.</para>
 /// <para>The store knows whether it is connected to a replica (<see cref="IsReadOnly"/>): it asks
 /// <c>INFO replication</c> once connected, whenever a connection is restored or the configuration changes, and
 /// every few seconds while it is read-only, so a promoted replica is noticed.</para>
@@ -49,9 +50,8 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
     private volatile bool _readOnly;
     private long _roleCheckedAt;
     private int _roleRefresh;
-    private volatile bool _unlinkUnknown;
 
-    /// <summary>Creates the store; it connects on first use, in the background, and reconnects by itself.</summary>
+    /// <summary>Creates the store; it connects on <see cref="StartConnecting"/> or first use, in the background, and reconnects by itself.</summary>
     /// <param name="configuration">The StackExchange.Redis options (see <see cref="RedisConnectionSettings.Parse"/>).</param>
     /// <param name="timeProvider">The clock for role checks; <see cref="TimeProvider.System"/> by default.</param>
     public RedisCacheStore(ConfigurationOptions configuration, TimeProvider? timeProvider = null)
@@ -93,6 +93,9 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
 
     /// <summary>Gets or sets how often a read-only store asks again whether it is still on a replica (tests shorten it).</summary>
     internal TimeSpan RoleRecheckInterval { get; set; } = TimeSpan.FromSeconds(CacheGenDefaults.RoleRecheckSeconds);
+
+    /// <summary>Starts the first connect in the background, if it has not started yet; returns at once.</summary>
+    public void StartConnecting() => _ = _connection.Value;
 
     /// <summary>Gets the multiplexer, connecting if needed. Bounded by <paramref name="cancellationToken"/>.</summary>
     public async Task<ConnectionMultiplexer> GetConnectionAsync(CancellationToken cancellationToken) =>
@@ -147,14 +150,13 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
 
     /// <inheritdoc/>
     /// <remarks>
-    /// Every primary endpoint is scanned with <see cref="IServer.Keys(int, RedisValue, int, CommandFlags)"/>
-    /// (<c>SCAN</c>, <c>COUNT 1000</c>; it is synchronous in StackExchange.Redis 1.2.6, so it runs on a pool thread)
-    /// and the keys are deleted with <c>UNLINK</c> (<c>DEL</c> on servers before 4.0) in batches of at most 1000 (on a
-    /// cluster, split by hash slot, since one command may not span slots). Replicas are skipped. <c>KEYS</c> is never sent: a server
-    /// without <c>SCAN</c> (before 2.8, or whose <c>INFO</c> is denied) fails the call instead. Cancelling the token
-    /// ends the wait at once; the scan itself stops before its next batch. 1.2.6 pages inside <c>Keys</c> and gives
-    /// no hook between pages, so a selective pattern may read several pages (each bounded by <c>syncTimeout</c>)
-    /// before it sees the token.
+    /// Every primary endpoint is scanned with <see cref="IServer.KeysAsync(int, RedisValue, int, long, int, CommandFlags)"/>
+    /// (<c>SCAN</c>, <c>COUNT 1000</c>, asynchronous) and the keys are deleted with
+    /// <see cref="IDatabaseAsync.KeyDeleteAsync(RedisKey[], CommandFlags)"/>, for which StackExchange.Redis picks <c>UNLINK</c>
+    /// (<c>DEL</c> on servers before 4.0), in batches of at most 1000 (on a cluster, split by hash slot, since one command
+    /// may not span slots). Replicas are skipped. <c>KEYS</c> is never sent: a server without <c>SCAN</c> (before 2.8, or
+    /// whose <c>INFO</c> is denied) fails the call instead. Cancelling the token ends the wait at once and stops the scan
+    /// between pages.
     /// </remarks>
     public async ValueTask<long> RemoveByPatternAsync(string pattern, CancellationToken cancellationToken)
     {
@@ -170,7 +172,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
                 throw new NotSupportedException("The Redis server does not report SCAN (Redis 2.8+, and INFO must be allowed); pattern deletes never fall back to KEYS.");
             }
 
-            scans[i] = Task.Run(() => ScanAndUnlinkAsync(multiplexer, server, pattern, cancellationToken), cancellationToken);
+            scans[i] = ScanAndUnlinkAsync(multiplexer, server, pattern, cancellationToken);
         }
 
         long[] removed = await Task.WhenAll(scans).WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -205,9 +207,19 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        if (_connection.IsValueCreated && _connection.Value.IsCompletedSuccessfully)
+        if (!_connection.IsValueCreated)
+        {
+            return;
+        }
+
+        if (_connection.Value.IsCompletedSuccessfully)
         {
             _connection.Value.Result.Dispose();
+        }
+        else
+        {
+            // a connect still under way: dispose the multiplexer once it exists
+            _connection.Value.ContinueWith(static t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         }
     }
 
@@ -241,10 +253,9 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
 
     private async Task<ConnectionMultiplexer> ConnectAsync(ConfigurationOptions config)
     {
-        var multiplexer = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
-
         // exception messages would otherwise carry the command's key, and keys may hold user data
-        multiplexer.IncludeDetailInExceptions = false;
+        config.IncludeDetailInExceptions = false;
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
         multiplexer.ConnectionRestored += (_, _) => RequestRoleRefresh(multiplexer);
         multiplexer.ConfigurationChanged += (_, _) => RequestRoleRefresh(multiplexer);
 
@@ -412,8 +423,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
         bool cluster = server.ServerType == ServerType.Cluster;
         long removed = 0;
 
-        // synchronous paging (the 1.2.6 API has no async SCAN); this runs on a pool thread of its own
-        foreach (RedisKey key in server.Keys(_database, pattern, pageSize: BatchSize))
+        await foreach (RedisKey key in server.KeysAsync(_database, pattern, pageSize: BatchSize).WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             batch.Add(key);
             if (batch.Count == BatchSize)
@@ -437,12 +447,12 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
     {
         if (!cluster)
         {
-            return await DeleteAsync(db, keys.ConvertAll(static k => (object)k), cancellationToken).ConfigureAwait(false);
+            return await DeleteAsync(db, keys, cancellationToken).ConfigureAwait(false);
         }
 
         // a cluster refuses a multi-key command across hash slots (CROSSSLOT): one command per slot, pipelined
         var commands = keys.GroupBy(k => multiplexer.HashSlot(k))
-            .Select(g => DeleteAsync(db, g.Select(static k => (object)k).ToList(), cancellationToken))
+            .Select(g => DeleteAsync(db, g.ToList(), cancellationToken))
             .ToList();
         long removed = 0;
         foreach (long count in await Task.WhenAll(commands).ConfigureAwait(false))
@@ -453,38 +463,17 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
         return removed;
     }
 
-    private async Task<long> DeleteAsync(IDatabase db, List<object> keys, CancellationToken cancellationToken)
-    {
-        if (!_unlinkUnknown)
-        {
-            try
-            {
-                return (long)await db.ExecuteAsync("UNLINK", keys, CommandFlags.DemandMaster).WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (RedisServerException e) when (e.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase))
-            {
-                // Redis before 4.0: DEL frees the memory in the foreground, which is what UNLINK avoids
-                _unlinkUnknown = true;
-            }
-        }
-
-        return (long)await db.ExecuteAsync("DEL", keys, CommandFlags.DemandMaster).WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
+    // StackExchange.Redis sends UNLINK when the server has it (4.0+), else DEL
+    private static async Task<long> DeleteAsync(IDatabase db, List<RedisKey> keys, CancellationToken cancellationToken) =>
+        await db.KeyDeleteAsync(keys.ToArray(), CommandFlags.DemandMaster).WaitAsync(cancellationToken).ConfigureAwait(false);
 
     private async Task<IDatabase> GetDatabaseAsync(CancellationToken cancellationToken) =>
         (await GetConnectionAsync(cancellationToken).ConfigureAwait(false)).GetDatabase(_database);
 
+    // StackExchange.Redis sends EVALSHA once the script is known and resends it by itself after NOSCRIPT (SCRIPT FLUSH, a restart)
     private async Task<RedisResult> EvaluateAsync(string script, string key, RedisValue[] args, CancellationToken cancellationToken)
     {
         var db = await GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await db.ScriptEvaluateAsync(script, [key], args).WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (RedisServerException e) when (e.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
-        {
-            // after SCRIPT FLUSH or a restart the cached SHA is gone; the retry sends the script again
-            return await db.ScriptEvaluateAsync(script, [key], args).WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
+        return await db.ScriptEvaluateAsync(script, [key], args).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 }

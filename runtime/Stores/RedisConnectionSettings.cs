@@ -56,7 +56,20 @@ public static class RedisConnectionSettings
             config.CertificateValidation += (_, certificate, _, errors) => ValidateServerCertificate(certificate, errors, ca);
         }
 
-        // 1.2.6 otherwise keeps failing writes for 60 s after a cluster failover (RELIABILITY.md S19)
+        // StackExchange.Redis's own bound on a command (it checks it about once a second); our timeout is tighter
+        if (!connection.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase))
+        {
+            config.AsyncTimeout = Math.Max(options.OperationTimeoutMs, 1000);
+        }
+
+        // a cache that cannot reach Redis serves from the source at once: commands are not queued while disconnected
+        // (a queued write-back or read would only run after the caller gave up on it)
+        config.BacklogPolicy = BacklogPolicy.FailFast;
+
+        // exception messages would otherwise carry the command's key, and keys may hold user data
+        config.IncludeDetailInExceptions = false;
+
+        // notice a cluster failover or a promoted replica within seconds rather than the default 60 s (RELIABILITY.md S19)
         config.ConfigCheckSeconds = Math.Min(config.ConfigCheckSeconds, 5);
         return config;
     }
@@ -109,10 +122,10 @@ public static class RedisConnectionSettings
         {
             string[] parts = uri.UserInfo.Split(':', 2);
             string user = Uri.UnescapeDataString(parts[0]);
-            if (user.Length > 0 && user != "default")
+            if (user.Length > 0)
             {
-                // StackExchange.Redis 1.2.6 cannot send an ACL user name (AUTH user pass)
-                throw new FormatException("The Redis URL names an ACL user; only the password (redis://:password@host) or the 'default' user is supported.");
+                // an ACL user (Redis 6+): StackExchange.Redis sends AUTH user password
+                config.User = user;
             }
 
             if (parts.Length == 2)

@@ -30,19 +30,23 @@ public sealed class ServiceCollectionTests
     }
 
     [Fact]
-    public void AddCacheGen_ConfigurationWithRedis_UsesTheRedisStoreWithoutConnecting()
+    public void AddCacheGen_ConfigurationWithRedis_UsesTheRedisStoreAndStartsConnectingInTheBackground()
     {
-        // arrange: a closed loopback port; resolving must neither connect nor block
-        using var provider = Build(new() { ["CacheGen:Redis"] = "redis://:" + Password + "@127.0.0.1:1" });
+        // arrange: a blackholed address (nothing answers, so a connect takes the whole connect timeout); resolving must not block
+        using var provider = Build(new() { ["CacheGen:Redis"] = "redis://:" + Password + "@192.0.2.1:6379" });
+        var watch = System.Diagnostics.Stopwatch.StartNew();
 
         // act
         var store = provider.GetRequiredService<ICacheStore>();
         var client = provider.GetRequiredService<ICacheClient>();
+        watch.Stop();
 
-        // assert
+        // assert: the connect started (the first read must not pay it inside its timeout) and is still under way
         var redis = Assert.IsType<RedisCacheStore>(store);
-        var connection = typeof(RedisCacheStore).GetField("_connection", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(redis);
-        Assert.False(((Lazy<Task<StackExchange.Redis.ConnectionMultiplexer>>)connection!).IsValueCreated);
+        var connection = (Lazy<Task<StackExchange.Redis.ConnectionMultiplexer>>)typeof(RedisCacheStore).GetField("_connection", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(redis)!;
+        Assert.True(connection.IsValueCreated);
+        Assert.False(connection.Value.IsCompleted);
+        Assert.InRange(watch.ElapsedMilliseconds, 0, 500);
         Assert.Equal("redis", client.GetStatistics().Store);
     }
 
@@ -121,7 +125,7 @@ public sealed class ServiceCollectionTests
     {
         // arrange
         var logs = new TestLoggerProvider();
-        using var provider = Build(new() { ["CacheGen:Redis"] = "redis://alice:" + Password + "@host:6379" }, logs);
+        using var provider = Build(new() { ["CacheGen:Redis"] = "redis://:" + Password + "@host:6379/notadb" }, logs);
         var client = provider.GetRequiredService<CacheClient>();
         var source = new Source("v1");
 

@@ -85,14 +85,26 @@ public sealed class RedisConnectionSettingsTests
     }
 
     [Fact]
-    public void Parse_UrlWithAclUser_ThrowsFormatExceptionWithoutThePassword()
+    public void Parse_UrlWithAclUser_SendsTheUserName()
     {
         // arrange, act
-        var e = Assert.Throws<FormatException>(() => RedisConnectionSettings.Parse("redis://alice:" + Password + "@host:6379", s_options));
+        var config = RedisConnectionSettings.Parse("redis://alice:" + Password + "@host:6379", s_options);
 
         // assert
-        Assert.DoesNotContain(Password, e.ToString(), StringComparison.Ordinal);
-        Assert.Contains("ACL user", e.Message, StringComparison.Ordinal);
+        Assert.Equal(("alice", Password), (config.User, config.Password));
+        Assert.DoesNotContain(Password, config.ToString(includePassword: false), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_Defaults_FailFastWithoutBacklogAndTheOperationTimeoutAsAsyncTimeout()
+    {
+        // arrange, act
+        var config = RedisConnectionSettings.Parse("localhost:6379", s_options);
+
+        // assert: nothing is queued while disconnected; StackExchange.Redis's own bound is at least the operation timeout
+        Assert.False(config.BacklogPolicy.QueueWhileDisconnected);
+        Assert.Equal(Math.Max(s_options.OperationTimeoutMs, 1000), config.AsyncTimeout);
+        Assert.False(config.IncludeDetailInExceptions);
     }
 
     [Theory]
