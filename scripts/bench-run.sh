@@ -4,21 +4,24 @@
 #   scripts/bench-run.sh client [BenchmarkDotNet args]   # StackExchange.Redis client study (every version × knob)
 #   scripts/bench-run.sh hit    [BenchmarkDotNet args]   # side-by-side hit paths (CacheGen, FusionCache, HybridCache, …)
 #   scripts/bench-run.sh generator [args]                 # generator and analyzer benchmarks (no Redis needed)
+#   scripts/bench-run.sh client-hops [rounds]             # client study: context switches and work items per GET
 #
 # BenchmarkDotNet args default to --filter '*'. Results land in BenchmarkDotNet.Artifacts/ under the repository.
-# Environment: CLIENTSTUDY_VERSIONS / CLIENTSTUDY_KNOBS narrow the client study matrix (comma-separated).
+# Environment: CLIENTSTUDY_VERSIONS / CLIENTSTUDY_KNOBS narrow the client study matrix (comma-separated);
+# HITPATH_VERSIONS picks the StackExchange.Redis versions of the hit-path jobs (default 3.4.35).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+: "${CLIENTSTUDY_VERSIONS:=1.2.6,2.7.27,2.8.16,3.4.35}"
 
 suite="${1:-}"
 shift || true
 case "$suite" in
-  client) project=benchmarks/CacheGen.ClientStudy ;;
+  client|client-hops) project=benchmarks/CacheGen.ClientStudy ;;
   hit) project=benchmarks/CacheGen.HitPath ;;
   generator) project=benchmarks/CacheGen.Benchmarks ;;
-  *) echo "usage: $0 client|hit|generator [BenchmarkDotNet args]" >&2; exit 2 ;;
+  *) echo "usage: $0 client|client-hops|hit|generator [BenchmarkDotNet args]" >&2; exit 2 ;;
 esac
-if [ "$#" -eq 0 ]; then set -- --filter '*'; fi
+if [ "$#" -eq 0 ] && [ "$suite" != client-hops ]; then set -- --filter '*'; fi
 
 if ! command -v redis-server >/dev/null 2>&1; then
   echo "redis-server is missing: installing Debian's redis-server"
@@ -49,5 +52,19 @@ redis-cli -p "$port" ping >/dev/null
 
 echo "redis-server $(redis-server --version | awk '{print $3}') pid $redis_pid on 127.0.0.1:$port; $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 export BENCH_REDIS_PORT="$port"
-dotnet run -c Release --project "$project" -- "$@"
+if [ "$suite" = client-hops ]; then
+  # one build per client version, one process per knob (socket managers and feature flags are process-wide)
+  for version in ${CLIENTSTUDY_VERSIONS//,/ }; do
+    out="$dir/build-$version"
+    dotnet build -c Release "$project" -p:SeRedisVersion="$version" -o "$out" >"$dir/build-$version.log" 2>&1 \
+      || { cat "$dir/build-$version.log"; exit 1; }
+    knobs=$(CLIENTSTUDY_VERSION="$version" dotnet "$out/CacheGen.ClientStudy.dll" --knobs)
+    for knob in $knobs; do
+      if [ -n "${CLIENTSTUDY_KNOBS:-}" ] && [[ ",$CLIENTSTUDY_KNOBS," != *",$knob,"* ]]; then continue; fi
+      CLIENTSTUDY_KNOB="$knob" dotnet "$out/CacheGen.ClientStudy.dll" --hops "${1:-5}" | sed "s/^HOPS /HOPS $version /"
+    done
+  done
+else
+  dotnet run -c Release --project "$project" -- "$@"
+fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -43,6 +43,8 @@ public sealed class ClientStudyConfig : ManualConfig
 
         // every job restores this same project with another package version: builds in parallel would race on obj/
         WithOption(ConfigOptions.DisableParallelBuild, true);
+        // builds share 2 cores with other work here: BenchmarkDotNet's 2-minute default is not enough
+        WithBuildTimeout(TimeSpan.FromMinutes(15));
         // thread-pool work items and lock contentions per operation: the thread hops, counted rather than timed
         AddDiagnoser(MemoryDiagnoser.Default, ThreadingDiagnoser.Default);
         AddColumn(StatisticColumn.OperationsPerSecond, StatisticColumn.Median);

@@ -10,9 +10,9 @@ namespace CacheGen.ClientStudy;
 [Config(typeof(ClientStudyConfig))]
 public class RawGet
 {
-    private const int Batch = 256;
-    private const int Callers = 64;
-    private const int PerCaller = 64;
+    internal const int Batch = 256;
+    internal const int Callers = 64;
+    internal const int PerCaller = 64;
 
     private ConnectionMultiplexer _mux = null!;
     private IDatabase _db = null!;
