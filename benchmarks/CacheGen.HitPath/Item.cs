@@ -14,7 +14,7 @@ public sealed record Item(int Id, string Sku, string Name, string Description, d
         id,
         $"SKU-{id:D5}",
         $"Rack-mounted power distribution unit {id:D5}",
-        "Metered 32 A three-phase PDU, 24 outlets (C13/C19), hot-swappable monitoring module, 42U rack, front access, tool-less rails.",
+        "Metered 32 A three-phase PDU, 24 outlets (C13/C19), hot-swappable monitoring module, 42U rack, front access, tool-less rails 5 kg.",
         1234.50m,
         17,
         "eu-west-dc2-hall-B2",
