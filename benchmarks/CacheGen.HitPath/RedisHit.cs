@@ -1,0 +1,217 @@
+using System.Text.Json;
+using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+using ZiggyCreatures.Caching.Fusion;
+using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
+
+namespace CacheGen.HitPath;
+
+/// <summary>
+/// A hit served by Redis, 330-byte record: the raw <c>GET</c> (the reference), a hand-written cache-aside
+/// (<c>GET</c> + System.Text.Json), CacheGen (a generated service on the Redis store), FusionCache and HybridCache
+/// with their memory level skipped. Every setup checks that the measured calls are hits (no factory runs).
+/// </summary>
+[Config(typeof(HitPathConfig))]
+public class RedisHit
+{
+    private ServiceProvider? _services;
+    private ConnectionMultiplexer? _mux;
+    private IDatabase _db = null!;
+    private ItemService _cacheGen = null!;
+    private IFusionCache _fusion = null!;
+    private FusionCacheEntryOptions _fusionOptions = null!;
+    private HybridCache _hybrid = null!;
+    private HybridCacheEntryOptions _hybridOptions = null!;
+    private long _factoryRuns;
+    private int _round;
+
+    [Params(Load.OneCaller, Load.Callers64Distinct, Load.Callers64Hot)]
+    public Load Load { get; set; }
+
+    private static string Endpoint => "127.0.0.1:" + (Environment.GetEnvironmentVariable("BENCH_REDIS_PORT")
+        ?? throw new InvalidOperationException("BENCH_REDIS_PORT is not set: run scripts/bench-run.sh hit"));
+
+    [GlobalSetup(Targets = [nameof(RawGet), nameof(HandWritten)])]
+    public void SetupRaw()
+    {
+        _mux = ConnectionMultiplexer.Connect(Endpoint + ",abortConnect=false");
+        _db = _mux.GetDatabase();
+        foreach (int id in Driver.Ids(Load))
+        {
+            _db.StringSet(RawKey(id), Item.Json(id), flags: CommandFlags.FireAndForget);
+        }
+
+        if (((byte[]?)_db.StringGet(RawKey(Item.FirstId)))?.Length != Item.SerializedLength)
+        {
+            throw new InvalidOperationException("the raw value is not the 330-byte record");
+        }
+
+        Verify(() => _factoryRuns, HandWritten);
+    }
+
+    [GlobalSetup(Target = nameof(CacheGen))]
+    public void SetupCacheGen()
+    {
+        var services = new ServiceCollection();
+        services.AddCacheGen(o =>
+        {
+            o.Redis = Endpoint;
+            o.KeyPrefix = "bench";
+            // product defaults, except that HITPATH_CACHEGEN_TIMEOUT_MS may raise the 250 ms operation timeout: on an
+            // overloaded machine 64 callers' reads pass it and turn into misses, and this benchmark measures hits
+            if (int.TryParse(Environment.GetEnvironmentVariable("HITPATH_CACHEGEN_TIMEOUT_MS"), out int timeoutMs))
+            {
+                o.OperationTimeoutMs = timeoutMs;
+            }
+        });
+        services.AddSingleton<ItemService>();
+        _services = services.BuildServiceProvider();
+        _cacheGen = _services.GetRequiredService<ItemService>();
+        Verify(() => _cacheGen.Computations, CacheGen);
+    }
+
+    [GlobalSetup(Target = nameof(FusionCache))]
+    public void SetupFusion()
+    {
+        var services = new ServiceCollection();
+        services.AddStackExchangeRedisCache(o => o.Configuration = Endpoint);
+        services.AddFusionCache()
+            .WithSerializer(new FusionCacheSystemTextJsonSerializer())
+            .WithRegisteredDistributedCache();
+        _services = services.BuildServiceProvider();
+        _fusion = _services.GetRequiredService<IFusionCache>();
+        // the Redis level only: the memory level is neither read nor written
+        _fusionOptions = new FusionCacheEntryOptions(TimeSpan.FromHours(1)) { SkipMemoryCacheRead = true, SkipMemoryCacheWrite = true };
+        Verify(() => _factoryRuns, FusionCache);
+    }
+
+    [GlobalSetup(Target = nameof(HybridCache))]
+    public void SetupHybrid()
+    {
+        var services = new ServiceCollection();
+        services.AddStackExchangeRedisCache(o => o.Configuration = Endpoint);
+        services.AddHybridCache();
+        _services = services.BuildServiceProvider();
+        _hybrid = _services.GetRequiredService<HybridCache>();
+        // the Redis level only
+        _hybridOptions = new HybridCacheEntryOptions { Expiration = TimeSpan.FromHours(1), Flags = HybridCacheEntryFlags.DisableLocalCache };
+        Verify(() => _factoryRuns, HybridCache);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        if (_services?.GetService<ICacheClient>() is { } cacheGen)
+        {
+            Console.WriteLine($"// CacheGen statistics: {cacheGen.GetStatistics()}");
+        }
+
+        _services?.Dispose();
+        _mux?.Dispose();
+    }
+
+    /// <summary>The reference: <c>GET</c> of the 330-byte value.</summary>
+    [Benchmark(Baseline = true, OperationsPerInvoke = Driver.Ops, Description = "raw GET")]
+    public Task<long> RawGet() => Driver.Run(Load, _round++, async (round, caller, count) =>
+    {
+        long sum = 0;
+        for (int i = 0; i < count; i++)
+        {
+            sum += ((byte[]?)await _db.StringGetAsync(RawKey(Driver.Id(Load, round, caller, i))).ConfigureAwait(false))!.Length;
+        }
+
+        return sum;
+    });
+
+    /// <summary>What a user writes by hand: <c>GET</c>, deserialize, else compute and <c>SET</c>.</summary>
+    [Benchmark(OperationsPerInvoke = Driver.Ops, Description = "hand-written cache-aside")]
+    public Task<long> HandWritten() => Driver.Run(Load, _round++, async (round, caller, count) =>
+    {
+        long sum = 0;
+        for (int i = 0; i < count; i++)
+        {
+            int id = Driver.Id(Load, round, caller, i);
+            byte[]? bytes = await _db.StringGetAsync(RawKey(id)).ConfigureAwait(false);
+            Item item;
+            if (bytes is null)
+            {
+                Interlocked.Increment(ref _factoryRuns);
+                item = Item.Create(id);
+                await _db.StringSetAsync(RawKey(id), JsonSerializer.SerializeToUtf8Bytes(item), TimeSpan.FromHours(1)).ConfigureAwait(false);
+            }
+            else
+            {
+                item = JsonSerializer.Deserialize<Item>(bytes)!;
+            }
+
+            sum += item.Id;
+        }
+
+        return sum;
+    });
+
+    [Benchmark(OperationsPerInvoke = Driver.Ops, Description = "CacheGen")]
+    public Task<long> CacheGen() => Driver.Run(Load, _round++, async (round, caller, count) =>
+    {
+        long sum = 0;
+        for (int i = 0; i < count; i++)
+        {
+            sum += (await _cacheGen.GetAsync(Driver.Id(Load, round, caller, i)).ConfigureAwait(false)).Id;
+        }
+
+        return sum;
+    });
+
+    [Benchmark(OperationsPerInvoke = Driver.Ops, Description = "FusionCache (Redis level)")]
+    public Task<long> FusionCache() => Driver.Run(Load, _round++, async (round, caller, count) =>
+    {
+        long sum = 0;
+        for (int i = 0; i < count; i++)
+        {
+            int id = Driver.Id(Load, round, caller, i);
+            var item = await _fusion.GetOrSetAsync<Item>(
+                "item:" + id,
+                (_, _) =>
+                {
+                    Interlocked.Increment(ref _factoryRuns);
+                    return Task.FromResult(Item.Create(id));
+                },
+                options: _fusionOptions).ConfigureAwait(false);
+            sum += item.Id;
+        }
+
+        return sum;
+    });
+
+    [Benchmark(OperationsPerInvoke = Driver.Ops, Description = "HybridCache (Redis level)")]
+    public Task<long> HybridCache() => Driver.Run(Load, _round++, async (round, caller, count) =>
+    {
+        long sum = 0;
+        for (int i = 0; i < count; i++)
+        {
+            int id = Driver.Id(Load, round, caller, i);
+            var item = await _hybrid.GetOrCreateAsync(
+                "item:" + id,
+                id,
+                (state, _) =>
+                {
+                    Interlocked.Increment(ref _factoryRuns);
+                    return ValueTask.FromResult(Item.Create(state));
+                },
+                _hybridOptions).ConfigureAwait(false);
+            sum += item.Id;
+        }
+
+        return sum;
+    });
+
+    private static string RawKey(int id) => "bench:raw:" + id;
+
+    private void Verify(Func<long> computations, Func<Task<long>> benchmark)
+    {
+        Driver.RequireHits(Load, computations, benchmark);
+        _round = 0;
+    }
+}
