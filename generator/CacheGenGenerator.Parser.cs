@@ -39,11 +39,16 @@ public sealed partial class CacheGenGenerator
                 return null;
             }
 
-            CacheSpec? cache = common.Body != MethodBody.Generated
-                || common.ReturnKind is ReturnKind.Void or ReturnKind.TaskVoid or ReturnKind.ValueTaskVoid
-                || (common.ValueType is not null && ValueProblem(method.ReturnType is INamedTypeSymbol { IsGenericType: true } named && common.ReturnKind != ReturnKind.Sync ? named.TypeArguments[0] : method.ReturnType) is not null)
+            // the value's type walk: a formatter graph, or a problem the analyzers report (CGEN025, CGEN030)
+            Values.ValueAnalysis? value = null;
+            if (common.Body == MethodBody.Generated && ClassifyReturn(method.ReturnType, out var valueType) is not (ReturnKind.Void or ReturnKind.TaskVoid or ReturnKind.ValueTaskVoid) && valueType is not null)
+            {
+                value = Values.ValueWalker.Analyze(valueType, Values.ValueWalker.SerializerArgument(context.Attributes[0]), context.SemanticModel.Compilation, ct);
+            }
+
+            CacheSpec? cache = value?.Graph is not { } graph
                 ? null
-                : ParseCache(method, context.Attributes[0], common, ct);
+                : ParseCache(method, context.Attributes[0], common, graph, ct);
 
             // an invalid key leaves Cache null: the method still gets a body that calls Core uncached,
             // so the build shows the analyzer's diagnostic instead of a bare CS8795
@@ -234,7 +239,7 @@ public sealed partial class CacheGenGenerator
                 EquatableArray<InvalidationSpec>.Empty);
         }
 
-        private static CacheSpec? ParseCache(IMethodSymbol method, AttributeData attribute, MethodSpec common, CancellationToken ct)
+        private static CacheSpec? ParseCache(IMethodSymbol method, AttributeData attribute, MethodSpec common, ValueGraphSpec value, CancellationToken ct)
         {
             if (attribute.ConstructorArguments.Length != 2
                 || attribute.ConstructorArguments[0].Value is not string ns
@@ -293,49 +298,20 @@ public sealed partial class CacheGenGenerator
             }
 
             string descriptor = "__cacheGen_" + method.Name + (method.ContainingType.GetMembers(method.Name).Length > 1 ? "_" + SignatureHash(method) : string.Empty);
-            string fingerprint = Hash(Fingerprint(method.ReturnType is INamedTypeSymbol { IsGenericType: true } named && common.ValueType is not null && common.ReturnKind != ReturnKind.Sync ? named.TypeArguments[0] : method.ReturnType, 0, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default)) + "|" + version, 8);
-            return new CacheSpec(ns, ttl, descriptor, identity, keyTemplate, new EquatableArray<string>(NamedStrings(attribute, "Tags")), key, new EquatableArray<EquatableArray<KeySegmentSpec>>(tags), fingerprint);
+            // the value's type walk and the key's parameter types: a deploy that changes either reads as a miss
+            string fingerprint = Hash(value.Fingerprint + "|key:" + KeyShape(method) + "|" + version, 8);
+            return new CacheSpec(ns, ttl, descriptor, identity, keyTemplate, new EquatableArray<string>(NamedStrings(attribute, "Tags")), key, new EquatableArray<EquatableArray<KeySegmentSpec>>(tags), fingerprint, value);
         }
 
         private static bool HasKeyValue(ParameterSpec p, IMethodSymbol method) =>
             !method.Parameters.First(x => Identifier(x.Name) == p.Name).GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.NotCacheKeyAttribute);
 
-        private static string Fingerprint(ITypeSymbol type, int depth, HashSet<ITypeSymbol> visiting)
-        {
-            string name = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
-            if (depth > 6 || type.SpecialType != SpecialType.None || type.TypeKind is TypeKind.TypeParameter or TypeKind.Enum || !visiting.Add(type))
-            {
-                return type.TypeKind == TypeKind.Enum
-                    ? name + "(" + string.Join(",", type.GetMembers().OfType<IFieldSymbol>().Select(f => f.Name + "=" + f.ConstantValue)) + ")"
-                    : name;
-            }
-
-            var sb = new StringBuilder(name);
-            if (type is IArrayTypeSymbol array)
-            {
-                sb.Append('[').Append(Fingerprint(array.ElementType, depth + 1, visiting)).Append(']');
-            }
-            else if (type is INamedTypeSymbol named)
-            {
-                foreach (var argument in named.TypeArguments)
-                {
-                    sb.Append('<').Append(Fingerprint(argument, depth + 1, visiting)).Append('>');
-                }
-
-                if (!name.StartsWith("global::System.", StringComparison.Ordinal))
-                {
-                    var members = InstanceMembers(named)
-                        .Where(m => !m.IsStatic && m.DeclaredAccessibility == Accessibility.Public && m is IPropertySymbol { IsIndexer: false } or IFieldSymbol { IsImplicitlyDeclared: false })
-                        .Select(m => m.Name + ":" + Fingerprint(m is IPropertySymbol p ? p.Type : ((IFieldSymbol)m).Type, depth + 1, visiting)
-                            + (m is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true } ? "!" : string.Empty))
-                        .OrderBy(s => s, StringComparer.Ordinal);
-                    sb.Append('{').Append(string.Join(";", members)).Append('}');
-                }
-            }
-
-            visiting.Remove(type);
-            return sb.ToString();
-        }
+        /// <summary>The key's parameter types, enums with their members and values (an inserted member changes what an integer part means).</summary>
+        private static string KeyShape(IMethodSymbol method) =>
+            string.Join(",", method.Parameters.Select(p => p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)
+                + (p.Type is INamedTypeSymbol { TypeKind: TypeKind.Enum } e
+                    ? "(" + string.Join(",", e.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue).Select(f => f.Name + "=" + Convert.ToString(f.ConstantValue, System.Globalization.CultureInfo.InvariantCulture))) + ")"
+                    : string.Empty)));
 
         private static string TypeKeyword(INamedTypeSymbol type) => type switch
         {

@@ -39,7 +39,8 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.SecretInKey,
         DiagnosticDescriptors.HashedKeyPart,
         DiagnosticDescriptors.ValueNotCacheable,
-        DiagnosticDescriptors.InvalidationWithoutTarget);
+        DiagnosticDescriptors.InvalidationWithoutTarget,
+        DiagnosticDescriptors.UnusableSerializer);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -122,7 +123,27 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnsupportedReturnType, location, method.Name, verb, method.ReturnType.ToDisplayString(), "has no value to cache; use Task<T>, ValueTask<T> or T"));
         }
-        else if (isCached && valueType is not null && ValueProblem(valueType) is { } problem)
+        else if (isCached && valueType is not null)
+        {
+            CheckValue(context, method, valueType, location);
+        }
+    }
+
+    /// <summary>CGEN025 (the type walk cannot prove the value round-trips) or CGEN030 (the <c>Serializer =</c> escape hatch is unusable).</summary>
+    private static void CheckValue(SymbolAnalysisContext context, IMethodSymbol method, ITypeSymbol valueType, Location location)
+    {
+        var attribute = method.GetAttributes().First(a => a.AttributeClass?.ToDisplayString() == KnownNames.CachedAttribute);
+        if (Generator.Values.ValueWalker.SerializerArgument(attribute) is { } serializer)
+        {
+            if (Generator.Values.ValueWalker.SerializerProblem(serializer, valueType) is { } bad)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnusableSerializer, location, serializer.ToDisplayString(), method.Name, bad));
+            }
+
+            return;
+        }
+
+        if (Generator.Values.ValueWalker.Analyze(valueType, null, context.Compilation, context.CancellationToken).Problem is { } problem)
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ValueNotCacheable, location, method.Name, valueType.ToDisplayString(), problem));
         }

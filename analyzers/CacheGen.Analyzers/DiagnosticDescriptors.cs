@@ -108,11 +108,15 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor ValueNotCacheable = Create(
         DiagnosticIds.ValueNotCacheable, "Return value cannot be cached",
-        "'{0}' returns '{1}', which cannot be cached: {2}", Usage, DiagnosticSeverity.Error);
+        "'{0}' returns '{1}', which CacheGen cannot prove to read back exactly: {2}", Usage, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor InvalidationWithoutTarget = Create(
         DiagnosticIds.InvalidationWithoutTarget, "Invalidation without a target",
         "[InvalidatesCache] on '{0}' {1}, so it invalidates nothing", Invalidation, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnusableSerializer = Create(
+        DiagnosticIds.UnusableSerializer, "Serializer cannot format the cached value",
+        "Serializer '{0}' on '{1}' cannot be used: {2}", Usage, DiagnosticSeverity.Error);
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, bool compilationEnd = false) =>
         new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics/" + id + ".md",

@@ -354,61 +354,6 @@ internal static class CacheGenRules
             _ => "by-reference parameters cannot be cached",
         };
 
-    /// <summary>Why a cached value type cannot be stored and read back as the same value, or null.</summary>
-    internal static string? ValueProblem(ITypeSymbol type)
-    {
-        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
-        {
-            type = nullable.TypeArguments[0];
-        }
-
-        string name = type.OriginalDefinition.ToDisplayString();
-        if (type.IsRefLikeType || type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer)
-        {
-            return "a ref struct or pointer cannot outlive the call";
-        }
-
-        if (type.TypeKind == TypeKind.Delegate)
-        {
-            return "a delegate is code, not data";
-        }
-
-        if (type.SpecialType == SpecialType.System_Object || type.TypeKind == TypeKind.Dynamic)
-        {
-            return "an object or dynamic reads back as a JsonElement, not the value that was stored";
-        }
-
-        if (name is "System.Collections.Generic.IEnumerable<T>" or "System.Collections.IEnumerable" or "System.Linq.IQueryable<T>" or "System.Collections.Generic.IAsyncEnumerable<T>")
-        {
-            return "a lazy sequence would cache the query, not its results; return a list or an array";
-        }
-
-        if (name is "System.Threading.Tasks.Task" or "System.Threading.Tasks.Task<TResult>" or "System.Threading.Tasks.ValueTask" or "System.Threading.Tasks.ValueTask<TResult>")
-        {
-            return "a task is a computation in flight";
-        }
-
-        for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
-        {
-            if (t.ToDisplayString() is "System.IO.Stream")
-            {
-                return "a stream is a handle, not data";
-            }
-        }
-
-        if (type.TypeKind == TypeKind.Interface && !type.AllInterfaces.Any(i => i.OriginalDefinition.ToDisplayString() == "System.Collections.Generic.IEnumerable<T>"))
-        {
-            return "an interface that is not a collection cannot be created when the entry is read";
-        }
-
-        if (type.IsAbstract && type.TypeKind == TypeKind.Class)
-        {
-            return "an abstract class cannot be created when the entry is read";
-        }
-
-        return null;
-    }
-
     /// <summary>Why a key part's type is imprecise, or null.</summary>
     internal static string? ImpreciseReason(ITypeSymbol type)
     {
