@@ -437,7 +437,7 @@ internal sealed class ValueWalker
 
                 switch (member)
                 {
-                    case IFieldSymbol { IsConst: false, IsImplicitlyDeclared: false } field:
+                    case IFieldSymbol { IsConst: false } field:
                         state.Add((field, field.Type, !field.IsReadOnly, field.IsRequired));
                         break;
                     case IPropertySymbol { IsIndexer: false } property when property.GetMethod is { DeclaredAccessibility: Accessibility.Public }:

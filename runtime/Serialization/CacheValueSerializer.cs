@@ -23,10 +23,30 @@ internal static class CacheValueSerializer
             .WithSecurity(MessagePackSecurity.UntrustedData)
             .WithOmitAssemblyVersion(true);
 
-    public static byte[] Serialize<T>(T value, MessagePackSerializerOptions options) => MessagePackSerializer.Serialize(value, options);
-
-    public static T Deserialize<T>(ReadOnlyMemory<byte> payload, MessagePackSerializerOptions options)
+    /// <summary>
+    /// The value's MessagePack bytes followed by a second MessagePack object, <c>uint32</c> (always <c>0xce</c> + 4
+    /// bytes): the CRC-32C of the value's bytes. A flipped bit reads as a counted miss, never as another value.
+    /// </summary>
+    public static byte[] Serialize<T>(T value, MessagePackSerializerOptions options)
     {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        MessagePackSerializer.Serialize(buffer, value, options);
+        uint crc = Crc32C(buffer.WrittenSpan);
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteUInt32(crc);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static T Deserialize<T>(ReadOnlyMemory<byte> stored, MessagePackSerializerOptions options)
+    {
+        var span = stored.Span;
+        if (span.Length < 6 || span[^5] != 0xce || System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(span[^4..]) != Crc32C(span[..^5]))
+        {
+            throw new MessagePackSerializationException("Checksum mismatch: the payload is truncated or corrupt");
+        }
+
+        var payload = stored[..^5];
         CheckDeclaredLength(payload);
         var reader = new MessagePackReader(payload);
         T value = MessagePackSerializer.Deserialize<T>(ref reader, options);
@@ -36,6 +56,23 @@ internal static class CacheValueSerializer
         }
 
         return value;
+    }
+
+    private static uint Crc32C(ReadOnlySpan<byte> bytes)
+    {
+        uint crc = uint.MaxValue;
+        while (bytes.Length >= 8)
+        {
+            crc = System.Numerics.BitOperations.Crc32C(crc, System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes));
+            bytes = bytes[8..];
+        }
+
+        foreach (byte b in bytes)
+        {
+            crc = System.Numerics.BitOperations.Crc32C(crc, b);
+        }
+
+        return ~crc;
     }
 
     /// <summary>Refuses an LZ4 header that declares more bytes than its compressed blocks can hold.</summary>
