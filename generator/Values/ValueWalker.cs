@@ -38,7 +38,7 @@ internal sealed class ValueWalker
     private const string JsonDerivedTypeAttribute = "System.Text.Json.Serialization.JsonDerivedTypeAttribute";
 
     private static readonly SymbolDisplayFormat s_qualified = SymbolDisplayFormat.FullyQualifiedFormat;
-    private static readonly ConditionalWeakTable<Compilation, List<INamedTypeSymbol>> s_sourceTypes = new();
+    private static readonly ConditionalWeakTable<IAssemblySymbol, List<INamedTypeSymbol>> s_sourceTypes = new();
 
     private static readonly Dictionary<string, string> s_scalars = new(StringComparer.Ordinal)
     {
@@ -88,7 +88,7 @@ internal sealed class ValueWalker
         "ImmutableArray", "ImmutableList", "ImmutableHashSet", "ImmutableSortedSet", "FrozenSet", "ImmutableDictionary", "ImmutableSortedDictionary", "FrozenDictionary",
     };
 
-    private readonly Compilation _compilation;
+    private readonly IAssemblySymbol _assembly;
     private readonly CancellationToken _ct;
     private readonly Dictionary<string, ValueTypeSpec> _types = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _fingerprints = new(StringComparer.Ordinal);
@@ -96,14 +96,14 @@ internal sealed class ValueWalker
     private readonly HashSet<string> _walking = new(StringComparer.Ordinal);
     private string? _problem;
 
-    private ValueWalker(Compilation compilation, CancellationToken ct)
+    private ValueWalker(IAssemblySymbol assembly, CancellationToken ct)
     {
-        _compilation = compilation;
+        _assembly = assembly;
         _ct = ct;
     }
 
     /// <summary>Walks <paramref name="valueType"/>, or checks the <c>Serializer =</c> formatter when one is given.</summary>
-    public static ValueAnalysis Analyze(ITypeSymbol valueType, ITypeSymbol? serializer, Compilation compilation, CancellationToken ct)
+    public static ValueAnalysis Analyze(ITypeSymbol valueType, ITypeSymbol? serializer, IAssemblySymbol assembly, CancellationToken ct)
     {
         string rootType = valueType.ToDisplayString(s_qualified.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
         if (serializer is not null)
@@ -113,7 +113,7 @@ internal sealed class ValueWalker
                 : new ValueAnalysis(new ValueGraphSpec(null, rootType, EquatableArray<ValueTypeSpec>.Empty, false, "custom:" + serializer.ToDisplayString(s_qualified), serializer.ToDisplayString(s_qualified)), null);
         }
 
-        var walker = new ValueWalker(compilation, ct);
+        var walker = new ValueWalker(assembly, ct);
         string? root = walker.Visit(valueType, TypeLabel(valueType), nonNullable: false);
         if (root is null || walker._problem is not null)
         {
@@ -460,7 +460,7 @@ internal sealed class ValueWalker
 
         // the constructor: the one whose parameters all name members and that leaves no unsettable member unfilled
         var constructors = type.InstanceConstructors
-            .Where(c => (c.DeclaredAccessibility == Accessibility.Public || (c.DeclaredAccessibility == Accessibility.Internal && SymbolEqualityComparer.Default.Equals(c.ContainingAssembly, _compilation.Assembly)))
+            .Where(c => (c.DeclaredAccessibility == Accessibility.Public || (c.DeclaredAccessibility == Accessibility.Internal && SymbolEqualityComparer.Default.Equals(c.ContainingAssembly, _assembly)))
                 && c.Parameters.All(p => p.RefKind == RefKind.None && !p.IsParams)
                 && !(c.Parameters.Length == 1 && SymbolEqualityComparer.Default.Equals(c.Parameters[0].Type, type)))
             .OrderByDescending(c => c.Parameters.Length)
@@ -528,7 +528,7 @@ internal sealed class ValueWalker
                 return false;
             }
 
-            result.Add(new ValueMemberSpec(CacheGenRules.Identifier(member.Name), typeId, bound ? index : -1, settable && (!bound || required)));
+            result.Add(new ValueMemberSpec(CacheGenGenerator.Parser.Identifier(member.Name), typeId, bound ? index : -1, settable && (!bound || required)));
         }
 
         return true;
@@ -579,7 +579,7 @@ internal sealed class ValueWalker
             }
         }
 
-        foreach (var candidate in SourceTypes(_compilation))
+        foreach (var candidate in SourceTypes(_assembly))
         {
             if (candidate.IsAbstract || candidate.TypeKind is not (TypeKind.Class or TypeKind.Struct) || candidate.IsGenericType || !IsReachable(candidate))
             {
@@ -606,12 +606,12 @@ internal sealed class ValueWalker
         }
     }
 
-    private static List<INamedTypeSymbol> SourceTypes(Compilation compilation) =>
-        s_sourceTypes.GetValue(compilation, static c =>
+    private static List<INamedTypeSymbol> SourceTypes(IAssemblySymbol assembly) =>
+        s_sourceTypes.GetValue(assembly, static a =>
         {
             var list = new List<INamedTypeSymbol>();
             var stack = new Stack<INamespaceOrTypeSymbol>();
-            stack.Push(c.Assembly.GlobalNamespace);
+            stack.Push(a.GlobalNamespace);
             while (stack.Count > 0)
             {
                 foreach (var member in stack.Pop().GetMembers())

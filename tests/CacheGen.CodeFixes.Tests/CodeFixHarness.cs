@@ -58,7 +58,7 @@ internal static class CodeFixHarness
         CSharpGeneratorDriver.Create(new CacheGenGenerator())
             .WithUpdatedParseOptions(new CSharpParseOptions(LanguageVersion.Preview))
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
-        ImmutableArray<DiagnosticAnalyzer> analyzers = [new CachedMethodAnalyzer(), new CacheConsistencyAnalyzer(), new NondeterministicCoreAnalyzer()];
+        ImmutableArray<DiagnosticAnalyzer> analyzers = [new CachedMethodAnalyzer(), new NondeterministicCoreAnalyzer()];
         var analyzerDiagnostics = await output.WithAnalyzers(analyzers).GetAnalyzerDiagnosticsAsync();
         return generatorDiagnostics.AddRange(analyzerDiagnostics);
     }

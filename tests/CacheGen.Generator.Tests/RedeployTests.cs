@@ -33,7 +33,7 @@ public sealed class RedeployTests
             private Task<VALUE> GetAsyncCore(int id)
             {
                 Calls++;
-                return Task.FromResult(MAKE);
+                return Task.FromResult<VALUE>(MAKE);
             }
         }
 

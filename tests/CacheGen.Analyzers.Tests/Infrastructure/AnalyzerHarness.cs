@@ -26,7 +26,7 @@ internal static class AnalyzerHarness
     private static readonly ImmutableArray<MetadataReference> s_references = BuildReferences();
 
     public static ImmutableArray<DiagnosticAnalyzer> Analyzers { get; } =
-        [new CachedMethodAnalyzer(), new CacheConsistencyAnalyzer(), new NondeterministicCoreAnalyzer()];
+        [new CachedMethodAnalyzer(), new NondeterministicCoreAnalyzer()];
 
     /// <summary>Asserts that the diagnostics with the markup's ids are exactly the marked ones (id and span).</summary>
     public static async Task VerifyAsync(string markup)
