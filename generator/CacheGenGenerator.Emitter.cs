@@ -38,7 +38,13 @@ public sealed partial class CacheGenGenerator
 
             if (spec.Cache is { } cache)
             {
-                w.WriteLine($"private static readonly {KnownNames.CachedMethod} {cache.DescriptorName} = new({Literal(cache.CacheNamespace)}, {Literal(cache.Identity)}, {cache.TtlSeconds.ToString(CultureInfo.InvariantCulture)}, {Literal(cache.SchemaFingerprint)});");
+                string descriptor = cache.Value is { } value
+                    ? $"{KnownNames.CachedMethod}<{value.RootType}>"
+                    : KnownNames.CachedMethod;
+                string valueArguments = cache.Value is { } v
+                    ? $", {Values.ValueEmitter.FormatterExpression(v)}, {(v.IsDeeplyImmutable ? "true" : "false")}"
+                    : string.Empty;
+                w.WriteLine($"private static readonly {descriptor} {cache.DescriptorName} = new({Literal(cache.CacheNamespace)}, {Literal(cache.Identity)}, {cache.TtlSeconds.ToString(CultureInfo.InvariantCulture)}, {Literal(cache.SchemaFingerprint)}{valueArguments});");
                 w.WriteLine();
             }
 
@@ -221,7 +227,8 @@ public sealed partial class CacheGenGenerator
                 var inv = spec.Invalidations[i];
                 if (inv.Key.Count > 0)
                 {
-                    EmitKey(w, "__invKey" + i, string.Empty, inv.Key, default, ref temp);
+                    // the same type identity as the [Cached] side: keys of a generic type carry its type arguments on both sides
+                    EmitKey(w, "__invKey" + i, string.Empty, inv.Key, spec.KeyTypeArguments, ref temp);
                     calls.Add($"{spec.ClientAccess}.InvalidateKeyAsync({Literal(inv.CacheNamespace!)}, __invKey{i})");
                 }
                 else if (inv.CacheNamespace is not null)
@@ -280,11 +287,47 @@ public sealed partial class CacheGenGenerator
                 }
                 else
                 {
-                    EmitValue(w, builder, segment.Expression!, segment.Value!, ref temp);
+                    EmitPath(w, builder, segment, ref temp);
                 }
             }
 
             w.WriteLine($"string {variable} = {builder}.ToString();");
+        }
+
+        /// <summary>
+        /// Reads a member path hop by hop: a null before the end is written as "null on the path at hop i"
+        /// (<c>AddNullOnPath</c>), so <c>filter == null</c> and <c>filter.Vendor == null</c> give different keys.
+        /// Each tested hop is copied to a local first, so the test does not change what flow analysis knows about the
+        /// parameter itself.
+        /// </summary>
+        private static void EmitPath(SourceWriter w, string builder, KeySegmentSpec segment, ref int temp)
+        {
+            string current = segment.Path[0];
+            int opened = 0;
+            for (int hop = 0; hop < segment.NullChecks.Count; hop++)
+            {
+                if (segment.NullChecks[hop])
+                {
+                    string local = "__p" + temp++;
+                    w.WriteLine($"var {local} = {current};");
+                    w.WriteLine($"if ({local} is null)");
+                    w.OpenBlock();
+                    w.WriteLine($"{builder}.AddNullOnPath({hop.ToString(CultureInfo.InvariantCulture)});");
+                    w.CloseBlock();
+                    w.WriteLine("else");
+                    w.OpenBlock();
+                    opened++;
+                    current = local;
+                }
+
+                current += "." + segment.Path[hop + 1];
+            }
+
+            EmitValue(w, builder, current, segment.Value!, ref temp);
+            for (int i = 0; i < opened; i++)
+            {
+                w.CloseBlock();
+            }
         }
 
         private static void EmitValue(SourceWriter w, string builder, string expression, KeyValueSpec value, ref int temp)
@@ -314,7 +357,7 @@ public sealed partial class CacheGenGenerator
                     w.WriteLine($"{builder}.Add({expression});");
                     break;
                 case KeyValueKind.Enum:
-                    w.WriteLine($"{builder}.Add(({value.TypeName}){expression});");
+                    w.WriteLine($"{builder}.AddEnum({expression});");
                     break;
                 case KeyValueKind.Formattable:
                     w.WriteLine($"{builder}.AddFormattable({expression}, null);");

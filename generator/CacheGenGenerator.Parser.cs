@@ -1,24 +1,26 @@
-using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Linq;
-using System.Security.Cryptography;
-using System.Text;
 using System.Threading;
+using CacheGen.Analyzers;
 using CacheGen.Generator.Helpers;
 using CacheGen.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using static CacheGen.Generator.CacheGenRules;
 
 namespace CacheGen.Generator;
 
 public sealed partial class CacheGenGenerator
 {
-    /// <summary>Turns an annotated method into a <see cref="MethodSpec"/>; the only code that touches symbols.</summary>
-    internal static class Parser
+    /// <summary>
+    /// The one analysis of an annotated method: its <see cref="MethodSpec"/> (what to emit) and its problems (what is
+    /// wrong, as data). The generator emits from the spec and reports CGEN001/CGEN002; the analyzers report the rest
+    /// of the same list. The only code that touches symbols.
+    /// </summary>
+    internal static partial class Parser
     {
+        private const int ThirtyDays = 30 * 24 * 3600;
+
         private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
             .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
@@ -26,119 +28,155 @@ public sealed partial class CacheGenGenerator
             .WithMemberOptions(SymbolDisplayMemberOptions.IncludeParameters | SymbolDisplayMemberOptions.IncludeContainingType | SymbolDisplayMemberOptions.IncludeType)
             .WithParameterOptions(SymbolDisplayParameterOptions.IncludeType | SymbolDisplayParameterOptions.IncludeParamsRefOut);
 
-        public static MethodSpec? ParseCached(GeneratorAttributeSyntaxContext context, CancellationToken ct)
-        {
-            if (context.TargetSymbol is not IMethodSymbol method || context.Attributes.Length == 0)
-            {
-                return null;
-            }
+        /// <summary>The generator's transform for <c>[Cached]</c>.</summary>
+        public static MethodAnalysis AnalyzeCached(GeneratorAttributeSyntaxContext context, CancellationToken ct) =>
+            context.TargetSymbol is IMethodSymbol method && context.Attributes.Length > 0
+                ? AnalyzeCached(method, context.Attributes[0], ct)
+                : MethodAnalysis.None;
 
-            var common = ParseCommon(method, context.TargetNode, ct);
+        /// <summary>The generator's transform for <c>[InvalidatesCache]</c> (all of a method's attributes together).</summary>
+        public static MethodAnalysis AnalyzeInvalidating(GeneratorAttributeSyntaxContext context, CancellationToken ct) =>
+            context.TargetSymbol is IMethodSymbol method && !HasAttribute(method, KnownNames.CachedAttribute)
+                ? AnalyzeInvalidating(method, context.Attributes, ct)
+                : MethodAnalysis.None;
+
+        /// <summary>Analyzes a <c>[Cached]</c> method (one that also invalidates gets CGEN008 here).</summary>
+        public static MethodAnalysis AnalyzeCached(IMethodSymbol method, AttributeData attribute, CancellationToken ct)
+        {
+            var problems = new Problems();
+            var common = ParseCommon(method, isCached: true, problems, ct);
             if (common is null)
             {
-                return null;
+                return problems.Result(null, null);
             }
 
-            CacheSpec? cache = common.Body != MethodBody.Generated
-                || common.ReturnKind is ReturnKind.Void or ReturnKind.TaskVoid or ReturnKind.ValueTaskVoid
-                || (common.ValueType is not null && ValueProblem(method.ReturnType is INamedTypeSymbol { IsGenericType: true } named && common.ReturnKind != ReturnKind.Sync ? named.TypeArguments[0] : method.ReturnType) is not null)
-                ? null
-                : ParseCache(method, context.Attributes[0], common, ct);
+            if (HasAttribute(method, KnownNames.InvalidatesCacheAttribute))
+            {
+                problems.Add(DiagnosticDescriptors.CachedAndInvalidates, method.Locations[0], method.Name);
+            }
 
-            // an invalid key leaves Cache null: the method still gets a body that calls Core uncached,
-            // so the build shows the analyzer's diagnostic instead of a bare CS8795
-            return common with { Cache = cache };
+            // the value's type walk: a formatter graph, or CGEN025 naming the member (CGEN030 for an unusable Serializer)
+            ValueGraphSpec? value = null;
+            if (common.ReturnKind is not (ReturnKind.Void or ReturnKind.TaskVoid or ReturnKind.ValueTaskVoid) && !method.ReturnsByRef && !method.ReturnsByRefReadonly
+                && ClassifyReturn(method.ReturnType, out var valueType) is var _ && valueType is not null)
+            {
+                var serializer = Values.ValueWalker.SerializerArgument(attribute);
+                var analysis = Values.ValueWalker.Analyze(valueType, serializer, method.ContainingAssembly, ct);
+                if (analysis.Problem is { } problem)
+                {
+                    if (serializer is not null)
+                    {
+                        problems.Add(DiagnosticDescriptors.UnusableSerializer, method.Locations[0], serializer.ToDisplayString(), method.Name, problem);
+                    }
+                    else
+                    {
+                        problems.Add(DiagnosticDescriptors.ValueNotCacheable, method.Locations[0], method.Name, valueType.ToDisplayString(), problem);
+                    }
+                }
+
+                value = analysis.Graph;
+            }
+
+            var cache = ParseCache(method, attribute, common, value, problems, out var use, ct);
+            bool cacheable = common.Body == MethodBody.Generated
+                && common.ReturnKind is not (ReturnKind.Void or ReturnKind.TaskVoid or ReturnKind.ValueTaskVoid)
+                && value is not null
+                && !problems.Has(DiagnosticIds.ValueNotCacheable)
+                && !problems.Has(DiagnosticIds.UnusableSerializer);
+
+            // a method whose key or value is refused still gets a body that calls Core uncached, so the build shows
+            // the analyzer's diagnostic instead of a bare CS8795
+            return problems.Result(common with { Cache = cacheable ? cache : null }, use);
         }
 
-        public static MethodSpec? ParseInvalidating(GeneratorAttributeSyntaxContext context, CancellationToken ct)
+        /// <summary>Analyzes an <c>[InvalidatesCache]</c> method; each attribute stands on its own.</summary>
+        public static MethodAnalysis AnalyzeInvalidating(IMethodSymbol method, IReadOnlyList<AttributeData> attributes, CancellationToken ct)
         {
-            if (context.TargetSymbol is not IMethodSymbol method
-                || method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.CachedAttribute))
+            var problems = new Problems();
+            var common = ParseCommon(method, isCached: false, problems, ct);
+            if (common is null)
             {
-                // [Cached] and [InvalidatesCache] together: the [Cached] pipeline emits the body
-                return null;
+                return problems.Result(null, null);
             }
 
-            var common = ParseCommon(method, context.TargetNode, ct);
-            if (common is null || common.Body != MethodBody.Generated)
-            {
-                return common;
-            }
-
-            // each attribute on its own: one the analyzers reject must not take the method's other invalidations with it
             var invalidations = new List<InvalidationSpec>();
-            foreach (var attribute in context.Attributes)
+            var uses = new List<CacheUseSpec>();
+            string identity = TypeIdentity(method);
+            foreach (var attribute in attributes)
             {
                 ct.ThrowIfCancellationRequested();
-                string? ns = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string : null;
-                if (!CacheKeyRules.IsValidNamespace(ns))
+                var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(ct) as AttributeSyntax;
+                var attributeLocation = syntax?.GetLocation() ?? method.Locations[0];
+                bool hasNamespace = attribute.ConstructorArguments.Length == 1;
+                string? ns = hasNamespace ? attribute.ConstructorArguments[0].Value as string : null;
+                if (hasNamespace && !CacheKeyRules.IsValidNamespace(ns))
                 {
+                    problems.Add(DiagnosticDescriptors.InvalidNamespace, ArgumentLocation(syntax, 0, method), ns ?? "null");
                     ns = null;
                 }
 
-                string? keyTemplate = ns is null ? null : NamedString(attribute, "Key");
-                EquatableArray<KeySegmentSpec> key = EquatableArray<KeySegmentSpec>.Empty;
-                if (keyTemplate is not null && !TryParseTemplate(keyTemplate, method, out key, out _, out _))
+                string? keyTemplate = NamedString(attribute, "Key");
+                var tagTemplates = NamedStrings(attribute, "Tags");
+                if (!hasNamespace && keyTemplate is not null)
                 {
-                    // fail safe: an unusable key template drops its whole namespace rather than nothing (CGEN012-014)
-                    keyTemplate = null;
-                    key = EquatableArray<KeySegmentSpec>.Empty;
+                    problems.Add(DiagnosticDescriptors.InvalidationWithoutTarget, attributeLocation, method.Name, "has a Key but no namespace to look it up in; write [InvalidatesCache(\"ns\", Key = ...)]");
+                }
+                else if (!hasNamespace && tagTemplates.Count == 0)
+                {
+                    problems.Add(DiagnosticDescriptors.InvalidationWithoutTarget, attributeLocation, method.Name, "names neither a namespace nor tags");
+                }
+
+                var used = new HashSet<string>();
+                KeyShapeSpec? keyShape = null;
+                var key = EquatableArray<KeySegmentSpec>.Empty;
+                if (keyTemplate is not null)
+                {
+                    var parsed = ParseTemplate(keyTemplate, method, NamedLocation(syntax, "Key", method), identity, problems, used, ct);
+                    keyShape = parsed.Shape;
+                    if (parsed.Segments is { } segments && ns is not null)
+                    {
+                        key = segments;
+                    }
+                    else
+                    {
+                        // fail safe: an unusable key template drops its whole namespace rather than nothing (CGEN012-014)
+                        keyTemplate = null;
+                    }
                 }
 
                 var tags = new List<string>();
                 var tagSpecs = new List<EquatableArray<KeySegmentSpec>>();
-                foreach (string tag in NamedStrings(attribute, "Tags"))
+                var tagShapes = new List<KeyShapeSpec>();
+                foreach (string tag in tagTemplates)
                 {
-                    if (TryParseTemplate(tag, method, out var tagSpec, out _, out _))
+                    var parsed = ParseTemplate(tag, method, NamedLocation(syntax, "Tags", method), string.Empty, problems, used, ct);
+                    tagShapes.Add(parsed.Shape);
+                    if (parsed.Segments is { } tagSpec)
                     {
                         tags.Add(tag);
                         tagSpecs.Add(tagSpec);
                     }
                 }
 
+                uses.Add(new CacheUseSpec(false, method.Name, method.ToDisplayString(), hasNamespace ? attribute.ConstructorArguments[0].Value as string : null, 0, keyShape, new EquatableArray<KeyShapeSpec>(tagShapes), LocationInfo.From(attributeLocation)));
                 if (ns is not null || tagSpecs.Count > 0)
                 {
-                    invalidations.Add(new InvalidationSpec(ns, keyTemplate, new EquatableArray<string>(tags), key, new EquatableArray<EquatableArray<KeySegmentSpec>>(tagSpecs)));
+                    invalidations.Add(new InvalidationSpec(ns, ns is null ? null : keyTemplate, new EquatableArray<string>(tags), ns is null ? EquatableArray<KeySegmentSpec>.Empty : key, new EquatableArray<EquatableArray<KeySegmentSpec>>(tagSpecs)));
                 }
             }
 
-            return common with { Invalidations = new EquatableArray<InvalidationSpec>(invalidations) };
+            var spec = common.Body == MethodBody.Generated ? common with { Invalidations = new EquatableArray<InvalidationSpec>(invalidations) } : common;
+            return new MethodAnalysis(spec, problems.ToArray(), new EquatableArray<CacheUseSpec>(uses));
         }
 
-        /// <summary>
-        /// CGEN001/CGEN002, reported by the generator: when a method or its type is not partial, the user's code
-        /// does not compile, and a command-line build with compiler errors shows no analyzer diagnostics.
-        /// </summary>
-        public static Diagnostic? ShapeDiagnostic(GeneratorAttributeSyntaxContext context, bool skipIfCached, CancellationToken ct)
+        /// <summary>The method's shape: partial, Core, client, parameters, return. Null (with CGEN001/002) when nothing can be emitted.</summary>
+        private static MethodSpec? ParseCommon(IMethodSymbol method, bool isCached, Problems problems, CancellationToken ct)
         {
-            if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax
-                || (skipIfCached && method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.CachedAttribute)))
+            var location = method.Locations[0];
+            if (!method.IsPartialDefinition || method.PartialImplementationPart is { } implementation && !IsGeneratedByCacheGen(implementation)
+                || method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(ct) is not MethodDeclarationSyntax syntax)
             {
-                return null;
-            }
-
-            var location = syntax.Identifier.GetLocation();
-            bool isDefinitionOnly = method.IsPartialDefinition && method.PartialImplementationPart is null;
-            if (!isDefinitionOnly)
-            {
-                return Diagnostic.Create(Analyzers.DiagnosticDescriptors.MethodNotPartial, location, method.Name);
-            }
-
-            for (var type = method.ContainingType; type is not null; type = type.ContainingType)
-            {
-                if (!IsPartial(type, ct))
-                {
-                    return Diagnostic.Create(Analyzers.DiagnosticDescriptors.TypeNotPartial, location, type.Name, method.Name);
-                }
-            }
-
-            return null;
-        }
-
-        private static MethodSpec? ParseCommon(IMethodSymbol method, SyntaxNode node, CancellationToken ct)
-        {
-            if (!method.IsPartialDefinition || method.PartialImplementationPart is not null || node is not MethodDeclarationSyntax syntax)
-            {
+                problems.Add(DiagnosticDescriptors.MethodNotPartial, location, method.Name);
                 return null;
             }
 
@@ -147,18 +185,19 @@ public sealed partial class CacheGenGenerator
             {
                 if (!IsPartial(type, ct))
                 {
+                    problems.Add(DiagnosticDescriptors.TypeNotPartial, location, type.Name, method.Name);
                     return null;
                 }
 
                 containing.Insert(0, new ContainingTypeSpec(TypeKeyword(type), TypeNameWithParameters(type)));
             }
 
-            if (method.IsAsync)
+            if (syntax.Modifiers.Any(SyntaxKind.AsyncKeyword))
             {
+                // 'async' on a declaration without a body is a compiler error already. The declaration's own modifiers
+                // are read: newer compilers report IsAsync for a definition whose generated implementation is async
                 return null;
             }
-
-            var returnKind = ClassifyReturn(method.ReturnType, out var valueType);
 
             // a method that breaks a rule still gets a body that compiles, so the build shows the analyzer's
             // diagnostic; a command-line build with a compiler error (CS8795) would show no analyzer output at all
@@ -166,13 +205,13 @@ public sealed partial class CacheGenGenerator
             var parameters = new List<ParameterSpec>();
             foreach (var p in method.Parameters)
             {
-                if (ParameterProblem(p) is not null)
+                if (ParameterProblem(p) is { } problem)
                 {
+                    problems.Add(DiagnosticDescriptors.UnsupportedParameter, p.Locations[0], p.Name, method.Name, problem);
                     body = MethodBody.PassThrough;
                 }
 
                 bool isToken = IsCancellationToken(p.Type);
-                bool notKey = p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.NotCacheKeyAttribute);
                 string refKind = p.RefKind switch
                 {
                     RefKind.Ref => "ref ",
@@ -180,23 +219,34 @@ public sealed partial class CacheGenGenerator
                     RefKind.In => "in ",
                     _ => string.Empty,
                 };
-                parameters.Add(new ParameterSpec(Identifier(p.Name), p.Type.ToDisplayString(s_typeFormat), refKind, p.IsParams, p.IsThis, isToken, isToken || notKey || refKind.Length > 0 ? null : KeyValueOf(p.Type, 0)));
+                parameters.Add(new ParameterSpec(Identifier(p.Name), p.Type.ToDisplayString(s_typeFormat), refKind, p.IsParams, p.IsThis, isToken, null));
             }
 
-            string? client = FindClient(method.ContainingType, method.IsStatic, out _);
+            string? client = FindClient(method.ContainingType, method.IsStatic, out int clients);
             if (client is null)
             {
+                problems.Add(clients == 0
+                    ? Problems.Create(DiagnosticDescriptors.NoCacheClient, location, method.ContainingType.Name, method.IsStatic ? "static " : string.Empty, method.Name)
+                    : Problems.Create(DiagnosticDescriptors.AmbiguousCacheClient, location, method.ContainingType.Name, clients, method.Name));
                 body = MethodBody.PassThrough;
             }
 
             if (FindCore(method) is null)
             {
+                problems.Add(DiagnosticDescriptors.MissingCore, location, method.Name, method.Name + KnownNames.CoreSuffix);
                 body = MethodBody.MissingCore;
             }
 
+            var returnKind = ClassifyReturn(method.ReturnType, out var valueType);
+            string verb = isCached ? "cached" : "wrapped";
             if (method.ReturnsByRef || method.ReturnsByRefReadonly)
             {
+                problems.Add(DiagnosticDescriptors.UnsupportedReturnType, location, method.Name, verb, method.ReturnType.ToDisplayString(), "is returned by reference");
                 body = MethodBody.Unsupported;
+            }
+            else if (isCached && returnKind is ReturnKind.Void or ReturnKind.TaskVoid or ReturnKind.ValueTaskVoid)
+            {
+                problems.Add(DiagnosticDescriptors.UnsupportedReturnType, location, method.Name, verb, method.ReturnType.ToDisplayString(), "has no value to cache; use Task<T>, ValueTask<T> or T");
             }
 
             var typeArguments = new List<string>();
@@ -207,10 +257,11 @@ public sealed partial class CacheGenGenerator
 
             typeArguments.AddRange(method.TypeParameters.Select(t => Identifier(t.Name)));
 
+            bool overloaded = method.ContainingType.GetMembers(method.Name).Length > 1;
             string ns = method.ContainingNamespace.IsGlobalNamespace ? string.Empty : method.ContainingNamespace.ToDisplayString();
             string hint = (ns.Length == 0 ? string.Empty : ns + ".")
                 + string.Join(".", containing.Select(c => SanitizeHint(c.Name))) + "." + method.Name
-                + (method.ContainingType.GetMembers(method.Name).Length > 1 ? "." + SignatureHash(method) : string.Empty)
+                + (overloaded ? "." + SignatureHash(method) : string.Empty)
                 + ".g.cs";
 
             return new MethodSpec(
@@ -234,166 +285,163 @@ public sealed partial class CacheGenGenerator
                 EquatableArray<InvalidationSpec>.Empty);
         }
 
-        private static CacheSpec? ParseCache(IMethodSymbol method, AttributeData attribute, MethodSpec common, CancellationToken ct)
+        /// <summary>The <c>[Cached]</c> attribute: namespace, TTL, key, tags, fingerprint. Null when any of them is refused.</summary>
+        private static CacheSpec? ParseCache(IMethodSymbol method, AttributeData attribute, MethodSpec common, ValueGraphSpec? value, Problems problems, out CacheUseSpec? use, CancellationToken ct)
         {
-            if (attribute.ConstructorArguments.Length != 2
-                || attribute.ConstructorArguments[0].Value is not string ns
-                || !CacheKeyRules.IsValidNamespace(ns)
-                || attribute.ConstructorArguments[1].Value is not int ttl
-                || ttl <= 0)
+            use = null;
+            var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(ct) as AttributeSyntax;
+            bool valid = attribute.ConstructorArguments.Length == 2;
+            string? ns = valid ? attribute.ConstructorArguments[0].Value as string : null;
+            int ttl = valid && attribute.ConstructorArguments[1].Value is int t ? t : 0;
+            if (valid)
+            {
+                if (!CacheKeyRules.IsValidNamespace(ns))
+                {
+                    problems.Add(DiagnosticDescriptors.InvalidNamespace, ArgumentLocation(syntax, 0, method), ns ?? "null");
+                    valid = false;
+                }
+
+                if (attribute.ConstructorArguments[1].Value is not int)
+                {
+                    valid = false;
+                }
+                else if (ttl <= 0)
+                {
+                    problems.Add(DiagnosticDescriptors.NonPositiveTtl, ArgumentLocation(syntax, 1, method), method.Name, ttl);
+                    valid = false;
+                }
+                else if (ttl > ThirtyDays)
+                {
+                    problems.Add(DiagnosticDescriptors.LongTtl, ArgumentLocation(syntax, 1, method), method.Name, ttl);
+                }
+            }
+
+            string identity = TypeIdentity(method);
+            string? keyTemplate = NamedString(attribute, "Key");
+            var keyParameters = new HashSet<string>();
+            EquatableArray<KeySegmentSpec>? key;
+            KeyShapeSpec? keyShape = null;
+            string keyIdentity;
+            if (keyTemplate is null)
+            {
+                key = ParseDefaultKey(method, common, problems, keyParameters);
+                keyIdentity = string.Join(".", common.ContainingTypes.Select(c => SanitizeHint(c.Name))) + "." + method.Name + "~" + SignatureHash(method);
+            }
+            else
+            {
+                var keyLocation = NamedLocation(syntax, "Key", method);
+                var parsed = ParseTemplate(keyTemplate, method, keyLocation, identity, problems, keyParameters, ct);
+                key = parsed.Segments;
+                keyShape = parsed.Shape;
+                keyIdentity = keyTemplate;
+                foreach (var parameter in method.Parameters)
+                {
+                    if (!keyParameters.Contains(parameter.Name) && !IsCancellationToken(parameter.Type) && !IsNotCacheKey(parameter) && ParameterProblem(parameter) is null)
+                    {
+                        problems.Add(DiagnosticDescriptors.ParameterNotInKey, parameter.Locations[0], parameter.Name, method.Name);
+                    }
+                }
+
+                if (key is not null)
+                {
+                    CheckMemberCoverage(method, keyTemplate, keyLocation, problems);
+                }
+            }
+
+            var tagTemplates = NamedStrings(attribute, "Tags");
+            var tags = new List<EquatableArray<KeySegmentSpec>>();
+            var tagShapes = new List<KeyShapeSpec>();
+            bool tagsValid = true;
+            foreach (string tag in tagTemplates)
+            {
+                ct.ThrowIfCancellationRequested();
+                var parsed = ParseTemplate(tag, method, NamedLocation(syntax, "Tags", method), string.Empty, problems, keyParameters, ct);
+                tagShapes.Add(parsed.Shape);
+                if (parsed.Segments is { } tagSpec)
+                {
+                    tags.Add(tagSpec);
+                }
+                else
+                {
+                    tagsValid = false;
+                }
+            }
+
+            var attributeLocation = syntax?.GetLocation() ?? method.Locations[0];
+            if (attribute.ConstructorArguments.Length == 2 && attribute.ConstructorArguments[0].Value is string useNs && attribute.ConstructorArguments[1].Value is int useTtl)
+            {
+                use = new CacheUseSpec(true, method.Name, method.ToDisplayString(), useNs, useTtl, keyShape, new EquatableArray<KeyShapeSpec>(tagShapes), LocationInfo.From(attributeLocation));
+            }
+
+            if (!valid || key is null || !tagsValid || value is null)
             {
                 return null;
             }
 
-            string? keyTemplate = NamedString(attribute, "Key");
-            string? version = NamedString(attribute, "Version");
-            EquatableArray<KeySegmentSpec> key;
-            string identity;
-            if (keyTemplate is null)
-            {
-                var segments = new List<KeySegmentSpec>();
-                foreach (var p in common.Parameters)
-                {
-                    if (p.IsCancellationToken || !HasKeyValue(p, method))
-                    {
-                        continue;
-                    }
-
-                    if (p.KeyValue is null)
-                    {
-                        return null;
-                    }
-
-                    segments.Add(new KeySegmentSpec(null, p.Name, p.KeyValue));
-                }
-
-                key = new EquatableArray<KeySegmentSpec>(segments);
-                identity = string.Join(".", common.ContainingTypes.Select(c => SanitizeHint(c.Name))) + "." + method.Name + "~" + SignatureHash(method);
-            }
-            else
-            {
-                if (!TryParseTemplate(keyTemplate, method, out key, out _, out _))
-                {
-                    return null;
-                }
-
-                identity = keyTemplate;
-            }
-
-            var tags = new List<EquatableArray<KeySegmentSpec>>();
-            foreach (string tag in NamedStrings(attribute, "Tags"))
-            {
-                ct.ThrowIfCancellationRequested();
-                if (!TryParseTemplate(tag, method, out var tagSpec, out _, out _))
-                {
-                    return null;
-                }
-
-                tags.Add(tagSpec);
-            }
-
             string descriptor = "__cacheGen_" + method.Name + (method.ContainingType.GetMembers(method.Name).Length > 1 ? "_" + SignatureHash(method) : string.Empty);
-            string fingerprint = Hash(Fingerprint(method.ReturnType is INamedTypeSymbol { IsGenericType: true } named && common.ValueType is not null && common.ReturnKind != ReturnKind.Sync ? named.TypeArguments[0] : method.ReturnType, 0, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default)) + "|" + version, 8);
-            return new CacheSpec(ns, ttl, descriptor, identity, keyTemplate, new EquatableArray<string>(NamedStrings(attribute, "Tags")), key, new EquatableArray<EquatableArray<KeySegmentSpec>>(tags), fingerprint);
+            // one fingerprint of what a hit returns and what its key means: a deploy that changes either reads as a miss
+            string fingerprint = Hash(value.Fingerprint + "|key:" + KeyShape(identity, key.Value) + "|" + NamedString(attribute, "Version"), 8);
+            return new CacheSpec(ns!, ttl, descriptor, keyIdentity, keyTemplate, new EquatableArray<string>(tagTemplates), key.Value, new EquatableArray<EquatableArray<KeySegmentSpec>>(tags), fingerprint, value);
         }
 
-        private static bool HasKeyValue(ParameterSpec p, IMethodSymbol method) =>
-            !method.Parameters.First(x => Identifier(x.Name) == p.Name).GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.NotCacheKeyAttribute);
-
-        private static string Fingerprint(ITypeSymbol type, int depth, HashSet<ITypeSymbol> visiting)
+        private static bool HasAttribute(IMethodSymbol method, string metadataName)
         {
-            string name = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
-            if (depth > 6 || type.SpecialType != SpecialType.None || type.TypeKind is TypeKind.TypeParameter or TypeKind.Enum || !visiting.Add(type))
+            foreach (var attribute in method.GetAttributes())
             {
-                return type.TypeKind == TypeKind.Enum
-                    ? name + "(" + string.Join(",", type.GetMembers().OfType<IFieldSymbol>().Select(f => f.Name + "=" + f.ConstantValue)) + ")"
-                    : name;
-            }
-
-            var sb = new StringBuilder(name);
-            if (type is IArrayTypeSymbol array)
-            {
-                sb.Append('[').Append(Fingerprint(array.ElementType, depth + 1, visiting)).Append(']');
-            }
-            else if (type is INamedTypeSymbol named)
-            {
-                foreach (var argument in named.TypeArguments)
+                if (attribute.AttributeClass is { } type && HasFullName(type, metadataName))
                 {
-                    sb.Append('<').Append(Fingerprint(argument, depth + 1, visiting)).Append('>');
-                }
-
-                if (!name.StartsWith("global::System.", StringComparison.Ordinal))
-                {
-                    var members = InstanceMembers(named)
-                        .Where(m => !m.IsStatic && m.DeclaredAccessibility == Accessibility.Public && m is IPropertySymbol { IsIndexer: false } or IFieldSymbol { IsImplicitlyDeclared: false })
-                        .Select(m => m.Name + ":" + Fingerprint(m is IPropertySymbol p ? p.Type : ((IFieldSymbol)m).Type, depth + 1, visiting)
-                            + (m is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true } ? "!" : string.Empty))
-                        .OrderBy(s => s, StringComparer.Ordinal);
-                    sb.Append('{').Append(string.Join(";", members)).Append('}');
+                    return true;
                 }
             }
 
-            visiting.Remove(type);
-            return sb.ToString();
+            return false;
         }
 
-        private static string TypeKeyword(INamedTypeSymbol type) => type switch
+        private static bool IsNotCacheKey(IParameterSymbol parameter)
         {
-            { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
-            { IsRecord: true } => "record",
-            { TypeKind: TypeKind.Struct, IsRefLikeType: true } => "ref struct",
-            { TypeKind: TypeKind.Struct } => "struct",
-            { TypeKind: TypeKind.Interface } => "interface",
-            _ => "class",
-        };
-
-        private static string TypeNameWithParameters(INamedTypeSymbol type) =>
-            Identifier(type.Name) + (type.TypeParameters.Length == 0 ? string.Empty : "<" + string.Join(", ", type.TypeParameters.Select(t => Identifier(t.Name))) + ">");
-
-        private static string? Constraint(ITypeParameterSymbol t)
-        {
-            var parts = new List<string>();
-            if (t.HasReferenceTypeConstraint)
+            foreach (var attribute in parameter.GetAttributes())
             {
-                parts.Add(t.ReferenceTypeConstraintNullableAnnotation == NullableAnnotation.Annotated ? "class?" : "class");
-            }
-            else if (t.HasUnmanagedTypeConstraint)
-            {
-                parts.Add("unmanaged");
-            }
-            else if (t.HasValueTypeConstraint)
-            {
-                parts.Add("struct");
-            }
-            else if (t.HasNotNullConstraint)
-            {
-                parts.Add("notnull");
+                if (attribute.AttributeClass is { } type && HasFullName(type, KnownNames.NotCacheKeyAttribute))
+                {
+                    return true;
+                }
             }
 
-            parts.AddRange(t.ConstraintTypes.Select(c => c.ToDisplayString(s_typeFormat)));
-            if (t.HasConstructorConstraint)
-            {
-                parts.Add("new()");
-            }
-
-            return parts.Count == 0 ? null : "where " + Identifier(t.Name) + " : " + string.Join(", ", parts);
+            return false;
         }
 
-        private static string SanitizeHint(string name) => new string(name.Select(c => char.IsLetterOrDigit(c) || c == '_' ? c : '_').ToArray()).TrimEnd('_');
+        private static Location ArgumentLocation(AttributeSyntax? syntax, int index, IMethodSymbol method) =>
+            syntax?.ArgumentList?.Arguments.Count > index ? syntax.ArgumentList.Arguments[index].GetLocation() : method.Locations[0];
 
-        private static string SignatureHash(IMethodSymbol method) => Hash(method.ToDisplayString(s_signatureFormat) + " => " + method.ReturnType.ToDisplayString(s_typeFormat), 4);
+        private static Location NamedLocation(AttributeSyntax? syntax, string name, IMethodSymbol method) =>
+            syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.Text == name)?.GetLocation() ?? method.Locations[0];
 
-        internal static string Hash(string text, int bytes)
+        /// <summary>Collects problems as data; formats arguments invariantly.</summary>
+        private sealed class Problems
         {
-            using var sha = SHA256.Create();
-            byte[] digest = sha.ComputeHash(Encoding.UTF8.GetBytes(text));
-            var sb = new StringBuilder(bytes * 2);
-            for (int i = 0; i < bytes; i++)
+            private List<DiagnosticInfo>? _items;
+
+            public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, Location? location, params object[] arguments) =>
+                new(descriptor.Id, new EquatableArray<string>(arguments.Select(a => System.Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty)), LocationInfo.From(location));
+
+            public void Add(DiagnosticDescriptor descriptor, Location? location, params object[] arguments) => Add(Create(descriptor, location, arguments));
+
+            public void Add(DiagnosticInfo info)
             {
-                sb.Append(digest[i].ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+                // a parameter used by the key and a tag is reported once
+                _items ??= new List<DiagnosticInfo>();
+                if (!_items.Contains(info))
+                {
+                    _items.Add(info);
+                }
             }
 
-            return sb.ToString();
+            public bool Has(string id) => _items?.Any(i => i.Id == id) == true;
+
+            public EquatableArray<DiagnosticInfo> ToArray() => _items is null ? EquatableArray<DiagnosticInfo>.Empty : new EquatableArray<DiagnosticInfo>(_items);
+
+            public MethodAnalysis Result(MethodSpec? spec, CacheUseSpec? use) =>
+                new(spec, ToArray(), use is null ? EquatableArray<CacheUseSpec>.Empty : new EquatableArray<CacheUseSpec>(new[] { use }));
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Linq;
+using CacheGen.Analyzers;
 using CacheGen.Generator.Helpers;
 using CacheGen.Generator.Model;
 using Microsoft.CodeAnalysis;
@@ -8,7 +9,8 @@ namespace CacheGen.Generator;
 
 /// <summary>
 /// Writes the bodies of <c>[Cached]</c> and <c>[InvalidatesCache]</c> partial methods: cache-aside wrappers
-/// around the sibling <c>{Name}Core</c> implementation. Reports nothing: the analyzers explain invalid methods.
+/// around the sibling <c>{Name}Core</c> implementation. Reports only CGEN001/CGEN002; the analyzers report the
+/// rest of the same analysis (<see cref="Parser"/>).
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class CacheGenGenerator : IIncrementalGenerator
@@ -16,40 +18,51 @@ public sealed partial class CacheGenGenerator : IIncrementalGenerator
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        // one spec per [Cached] method; methods that are not partial definitions give null
-        var cached = context.SyntaxProvider
+        // one analysis per [Cached] method, and one per [InvalidatesCache] method (all its attributes together)
+        var cachedAnalyses = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownNames.CachedAttribute,
                 predicate: static (node, _) => node is MethodDeclarationSyntax,
-                transform: static (ctx, ct) => Parser.ParseCached(ctx, ct))
-            .Where(static spec => spec is not null)
-            .Select(static (spec, _) => spec!)
-            .WithTrackingName(TrackingNames.CachedMethods);
-
-        // one spec per [InvalidatesCache] method (all its attributes together)
-        var invalidating = context.SyntaxProvider
+                transform: static (ctx, ct) => WithTree(Parser.AnalyzeCached(ctx, ct), ctx));
+        var invalidatingAnalyses = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownNames.InvalidatesCacheAttribute,
                 predicate: static (node, _) => node is MethodDeclarationSyntax,
-                transform: static (ctx, ct) => Parser.ParseInvalidating(ctx, ct))
-            .Where(static spec => spec is not null)
-            .Select(static (spec, _) => spec!)
+                transform: static (ctx, ct) => WithTree(Parser.AnalyzeInvalidating(ctx, ct), ctx));
+
+        // the specs alone: a problem's moved line never regenerates a file
+        var cached = cachedAnalyses
+            .Where(static a => a.Analysis.Spec is not null)
+            .Select(static (a, _) => a.Analysis.Spec!)
+            .WithTrackingName(TrackingNames.CachedMethods);
+        var invalidating = invalidatingAnalyses
+            .Where(static a => a.Analysis.Spec is not null)
+            .Select(static (a, _) => a.Analysis.Spec!)
             .WithTrackingName(TrackingNames.InvalidatingMethods);
 
         context.RegisterSourceOutput(cached, static (spc, spec) => spc.AddSource(spec.HintName, Emitter.Emit(spec)));
         context.RegisterSourceOutput(invalidating, static (spc, spec) => spc.AddSource(spec.HintName, Emitter.Emit(spec)));
 
-        // not-partial methods and types: the only diagnostics the generator reports (see Parser.ShapeDiagnostic)
-        var cachedShape = context.SyntaxProvider.ForAttributeWithMetadataName(
-            KnownNames.CachedAttribute,
-            predicate: static (node, _) => node is MethodDeclarationSyntax,
-            transform: static (ctx, ct) => Parser.ShapeDiagnostic(ctx, skipIfCached: false, ct));
-        var invalidatingShape = context.SyntaxProvider.ForAttributeWithMetadataName(
-            KnownNames.InvalidatesCacheAttribute,
-            predicate: static (node, _) => node is MethodDeclarationSyntax,
-            transform: static (ctx, ct) => Parser.ShapeDiagnostic(ctx, skipIfCached: true, ct));
-        context.RegisterSourceOutput(cachedShape.Where(static d => d is not null), static (spc, d) => spc.ReportDiagnostic(d!));
-        context.RegisterSourceOutput(invalidatingShape.Where(static d => d is not null), static (spc, d) => spc.ReportDiagnostic(d!));
+        // CGEN001/CGEN002 only: with them the user's code does not compile, and a command-line build with compiler
+        // errors shows no analyzer diagnostics. Reported at a real source location, so #pragma and .editorconfig apply.
+        context.RegisterSourceOutput(cachedAnalyses.Where(static a => a.Tree is not null), static (spc, a) => ReportProblems(spc, a));
+        context.RegisterSourceOutput(invalidatingAnalyses.Where(static a => a.Tree is not null), static (spc, a) => ReportProblems(spc, a));
+
+        // the value formatters: reduce each spec to its type graph first, so a key or body edit changes nothing here
+        var valueTypes = cached.Select(static (spec, _) => spec.Cache?.Value?.Types ?? EquatableArray<ValueTypeSpec>.Empty)
+            .Collect()
+            .Select(static (graphs, _) => new EquatableArray<ValueTypeSpec>(graphs.SelectMany(g => g)
+                .GroupBy(t => t.Id, System.StringComparer.Ordinal)
+                .Select(g => g.First())
+                .OrderBy(t => t.Id, System.StringComparer.Ordinal)))
+            .WithTrackingName(TrackingNames.ValueFormatters);
+        context.RegisterSourceOutput(valueTypes, static (spc, types) =>
+        {
+            if (types.Count > 0)
+            {
+                spc.AddSource(Values.ValueEmitter.HintName, Values.ValueEmitter.Emit(types, Emitter.Version));
+            }
+        });
 
         // the key catalogue: reduce each spec to its catalogue lines first, so a body edit changes nothing here
         var catalog = cached.Select(static (spec, _) => Emitter.CatalogLines(spec))
@@ -65,4 +78,25 @@ public sealed partial class CacheGenGenerator : IIncrementalGenerator
             }
         });
     }
+
+    /// <summary>
+    /// Keeps the method's syntax tree next to its analysis only when the generator must report a problem (the tree
+    /// turns the problem's location data back into a source location); the specs downstream hold no Roslyn object.
+    /// </summary>
+    private static AnalysisWithTree WithTree(MethodAnalysis analysis, GeneratorAttributeSyntaxContext context) =>
+        new(analysis, analysis.Diagnostics.Any(static d => d.IsReportedByGenerator) ? context.TargetNode.SyntaxTree : null);
+
+    private static void ReportProblems(SourceProductionContext context, AnalysisWithTree analysis)
+    {
+        foreach (var problem in analysis.Analysis.Diagnostics)
+        {
+            if (problem.IsReportedByGenerator && problem.Location is { } location)
+            {
+                var descriptor = problem.Id == DiagnosticIds.MethodNotPartial ? DiagnosticDescriptors.MethodNotPartial : DiagnosticDescriptors.TypeNotPartial;
+                context.ReportDiagnostic(Diagnostic.Create(descriptor, Location.Create(analysis.Tree!, location.Span), problem.Arguments.Cast<object>().ToArray()));
+            }
+        }
+    }
+
+    private readonly record struct AnalysisWithTree(MethodAnalysis Analysis, SyntaxTree? Tree);
 }

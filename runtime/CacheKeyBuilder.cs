@@ -15,6 +15,7 @@ namespace CacheGen;
 /// <item><c>%XX</c>: an ASCII character that is special here (<c>% : * ? [ ] \ , ( ) { } #</c>, space, control characters).</item>
 /// <item><c>%uXXXX</c>: a lone UTF-16 surrogate or a C1 control character, so text that UTF-8 could not tell apart stays distinct.</item>
 /// <item><c>%N</c>: <see langword="null"/> (an empty string is an empty part).</item>
+/// <item><c>%P</c> + hop: a member path that met <see langword="null"/> before its end (<c>filter</c> null in <c>{filter.Vendor}</c> is <c>%P0</c>; <c>filter.Vendor</c> null is <c>%N</c>).</item>
 /// <item><c>%H</c> + 32 hex digits: the SHA-256 of a part longer than 128 characters, or of a key longer than 512 UTF-8 bytes.</item>
 /// </list>
 /// <para>Lists are written <c>count(item,item)</c> and groups of members <c>(member,member)</c>.</para>
@@ -49,6 +50,16 @@ public struct CacheKeyBuilder
 
     /// <summary>Appends <see langword="null"/>.</summary>
     public void AddNull() => StartPart().Append("%N");
+
+    /// <summary>Appends the mark of a member path that met <see langword="null"/> at <paramref name="hop"/> (0: the parameter itself), before its end.</summary>
+    public void AddNullOnPath(int hop) => StartPart().Append("%P").Append(hop.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// Appends an enum value by its member name (flags as <c>A, B</c>), so inserting a member before another never
+    /// gives an old key a new meaning; a value with no name is written as its number.
+    /// </summary>
+    public void AddEnum<T>(T value)
+        where T : struct, Enum => Add(value.ToString());
 
     /// <summary>Appends a string; <see langword="null"/> and <c>""</c> differ.</summary>
     public void Add(string? value)
@@ -104,6 +115,12 @@ public struct CacheKeyBuilder
     /// <summary>Appends a floating-point value in its shortest round-trip form; <c>-0</c> is written as <c>0</c> because the two compare equal.</summary>
     public void Add(double value) => AddFormattable(value == 0d ? 0d : value, "R");
 
+    /// <summary>Appends a half-precision value in its shortest round-trip form; <c>-0</c> is written as <c>0</c>.</summary>
+    public void Add(Half value) => AddFormattable(value == Half.Zero ? Half.Zero : value, "R");
+
+    /// <summary>Appends an integer of any size.</summary>
+    public void Add(System.Numerics.BigInteger value) => AddFormattable(value, "R");
+
     /// <summary>Appends a floating-point value in its shortest round-trip form; <c>-0</c> is written as <c>0</c>.</summary>
     public void Add(float value) => AddFormattable(value == 0f ? 0f : value, "R");
 
@@ -116,8 +133,20 @@ public struct CacheKeyBuilder
     /// <summary>Appends a date and time by its ticks, as <c>yyyyMMddTHHmmssfffffff</c>; the kind is ignored, as <see cref="DateTime.Equals(DateTime)"/> ignores it.</summary>
     public void Add(DateTime value) => AddFormattable(value, "yyyyMMdd'T'HHmmssfffffff");
 
-    /// <summary>Appends the UTC instant of a date and time offset; offsets that denote the same instant give one key, as they compare equal.</summary>
-    public void Add(DateTimeOffset value) => AddFormattable(value.UtcDateTime, "yyyyMMdd'T'HHmmssfffffff'Z'");
+    /// <summary>
+    /// Appends a date and time with its offset, as the UTC instant and the offset in minutes
+    /// (<c>yyyyMMddTHHmmssfffffffZ+330</c>): the same instant at two offsets gives two keys, because a result may
+    /// depend on the offset (the local day, the local hour) even though the two values compare equal.
+    /// </summary>
+    public void Add(DateTimeOffset value)
+    {
+        var b = StartPart();
+        Span<char> buffer = stackalloc char[40];
+        value.UtcDateTime.TryFormat(buffer, out int written, "yyyyMMdd'T'HHmmssfffffff'Z'", CultureInfo.InvariantCulture);
+        b.Append(buffer[..written]);
+        int minutes = (int)value.Offset.TotalMinutes;
+        b.Append(minutes < 0 ? '-' : '+').Append(Math.Abs(minutes).ToString(CultureInfo.InvariantCulture));
+    }
 
     /// <summary>Appends a date as <c>yyyyMMdd</c>.</summary>
     public void Add(DateOnly value) => AddFormattable(value, "yyyyMMdd");

@@ -13,6 +13,15 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 redis-server --version
 
+# the value tests decode our bytes with an independent MessagePack implementation (Debian's python3-msgpack)
+if ! /usr/bin/python3 -c "import msgpack" >/dev/null 2>&1; then
+  echo "python3-msgpack is missing: installing Debian's python3-msgpack"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-msgpack >/dev/null
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

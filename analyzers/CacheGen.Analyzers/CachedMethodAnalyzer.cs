@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -5,23 +6,19 @@ using CacheGen.Generator;
 using CacheGen.Generator.Helpers;
 using CacheGen.Generator.Model;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
-using static CacheGen.Generator.CacheGenRules;
 
 namespace CacheGen.Analyzers;
 
 /// <summary>
-/// Checks each <c>[Cached]</c> and <c>[InvalidatesCache]</c> method: shape, attribute values and keys, with the
-/// rules the generator uses (<c>generator/Shared</c>). CGEN001 and CGEN002 are reported by the generator itself.
+/// Reports the problems of each <c>[Cached]</c> and <c>[InvalidatesCache]</c> method from the same analysis the
+/// generator emits from (<see cref="CacheGenGenerator.Parser"/>), except CGEN001/CGEN002, which the generator reports;
+/// then compares every method of the compilation (colliding keys, invalidations that match nothing, CGEN019-023).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
 {
-    private const int ThirtyDays = 30 * 24 * 3600;
-
-    /// <inheritdoc/>
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+    private static readonly ImmutableArray<DiagnosticDescriptor> s_methodDescriptors = ImmutableArray.Create(
         DiagnosticDescriptors.MissingCore,
         DiagnosticDescriptors.NoCacheClient,
         DiagnosticDescriptors.AmbiguousCacheClient,
@@ -39,7 +36,22 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.SecretInKey,
         DiagnosticDescriptors.HashedKeyPart,
         DiagnosticDescriptors.ValueNotCacheable,
-        DiagnosticDescriptors.InvalidationWithoutTarget);
+        DiagnosticDescriptors.InvalidationWithoutTarget,
+        DiagnosticDescriptors.MemberNotInKey,
+        DiagnosticDescriptors.FormattableKeyPart,
+        DiagnosticDescriptors.UnusableSerializer);
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = s_methodDescriptors.ToDictionary(d => d.Id);
+
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = s_methodDescriptors.AddRange(new[]
+    {
+        DiagnosticDescriptors.CollidingKeys,
+        DiagnosticDescriptors.UnknownInvalidationTarget,
+        DiagnosticDescriptors.InvalidationKeyMatchesNothing,
+        DiagnosticDescriptors.PlaceholderTypeMismatch,
+        DiagnosticDescriptors.NeverInvalidated,
+    });
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -47,262 +59,74 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         // the generated implementation part makes a cached method "generated": analyze it, but never report inside generated code
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze);
         context.EnableConcurrentExecution();
-        context.RegisterSymbolAction(AnalyzeMethod, SymbolKind.Method);
+        context.RegisterCompilationStartAction(static start =>
+        {
+            var cached = start.Compilation.GetTypeByMetadataName(KnownNames.CachedAttribute);
+            var invalidates = start.Compilation.GetTypeByMetadataName(KnownNames.InvalidatesCacheAttribute);
+            if (cached is null || invalidates is null)
+            {
+                // the runtime is not referenced: nothing here can be annotated
+                return;
+            }
+
+            var uses = new ConcurrentBag<CacheUseSpec>();
+            start.RegisterSymbolAction(symbol => AnalyzeMethod(symbol, cached, invalidates, uses), SymbolKind.Method);
+            start.RegisterCompilationEndAction(end => CacheConsistency.Report(end, uses.ToList()));
+        });
     }
 
-    private static void AnalyzeMethod(SymbolAnalysisContext context)
+    private static void AnalyzeMethod(SymbolAnalysisContext context, INamedTypeSymbol cachedAttribute, INamedTypeSymbol invalidatesAttribute, ConcurrentBag<CacheUseSpec> uses)
     {
-        if (UserDefinition((IMethodSymbol)context.Symbol) is not { } method)
+        var method = (IMethodSymbol)context.Symbol;
+        if (method.PartialDefinitionPart is not null || method.MethodKind != MethodKind.Ordinary)
         {
-            // a body the user wrote: the generator reports CGEN001
+            // an implementation part: its definition is analyzed
             return;
         }
 
-        var cached = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == KnownNames.CachedAttribute);
-        var invalidations = method.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == KnownNames.InvalidatesCacheAttribute).ToList();
-        if (cached is null && invalidations.Count == 0)
+        AttributeData? cached = null;
+        List<AttributeData>? invalidations = null;
+        foreach (var attribute in method.GetAttributes())
+        {
+            if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, cachedAttribute))
+            {
+                cached ??= attribute;
+            }
+            else if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, invalidatesAttribute))
+            {
+                (invalidations ??= new List<AttributeData>()).Add(attribute);
+            }
+        }
+
+        if (cached is null && invalidations is null)
         {
             return;
         }
 
-        // the generator reports types that are not partial (CGEN002)
-        if (!AllContainingTypesPartial(method, context.CancellationToken))
+        var analysis = cached is not null
+            ? CacheGenGenerator.Parser.AnalyzeCached(method, cached, context.CancellationToken)
+            : CacheGenGenerator.Parser.AnalyzeInvalidating(method, invalidations!, context.CancellationToken);
+        var tree = method.Locations[0].SourceTree;
+        foreach (var problem in analysis.Diagnostics)
         {
-            return;
+            if (!problem.IsReportedByGenerator && s_byId.TryGetValue(problem.Id, out var descriptor))
+            {
+                context.ReportDiagnostic(Diagnostic.Create(descriptor, problem.Location?.ToLocation(context.Compilation, tree) ?? method.Locations[0], problem.Arguments.Cast<object>().ToArray()));
+            }
         }
 
-        var location = method.Locations[0];
-        if (cached is not null && invalidations.Count > 0)
+        if (cached is not null && invalidations is not null)
         {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.CachedAndInvalidates, location, method.Name));
+            // [Cached] wins on a method that has both (CGEN008); its invalidations still count as uses
+            foreach (var use in CacheGenGenerator.Parser.AnalyzeInvalidating(method, invalidations, context.CancellationToken).Uses)
+            {
+                uses.Add(use);
+            }
         }
 
-        CheckShape(context, method, cached is not null);
-        if (cached is not null)
+        foreach (var use in analysis.Uses)
         {
-            CheckCached(context, method, cached);
-        }
-
-        foreach (var invalidation in invalidations)
-        {
-            CheckInvalidation(context, method, invalidation);
+            uses.Add(use);
         }
     }
-
-    private static void CheckShape(SymbolAnalysisContext context, IMethodSymbol method, bool isCached)
-    {
-        var location = method.Locations[0];
-        if (FindCore(method) is null)
-        {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.MissingCore, location, method.Name, method.Name + KnownNames.CoreSuffix));
-        }
-
-        if (FindClient(method.ContainingType, method.IsStatic, out int clients) is null)
-        {
-            context.ReportDiagnostic(clients == 0
-                ? Diagnostic.Create(DiagnosticDescriptors.NoCacheClient, location, method.ContainingType.Name, method.IsStatic ? "static " : string.Empty, method.Name)
-                : Diagnostic.Create(DiagnosticDescriptors.AmbiguousCacheClient, location, method.ContainingType.Name, clients, method.Name));
-        }
-
-        foreach (var parameter in method.Parameters)
-        {
-            if (ParameterProblem(parameter) is { } problem)
-            {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, parameter.Locations[0], parameter.Name, method.Name, problem));
-            }
-        }
-
-        var kind = ClassifyReturn(method.ReturnType, out var valueType);
-        string verb = isCached ? "cached" : "wrapped";
-        if (method.ReturnsByRef || method.ReturnsByRefReadonly)
-        {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnsupportedReturnType, location, method.Name, verb, method.ReturnType.ToDisplayString(), "is returned by reference"));
-        }
-        else if (isCached && kind is ReturnKind.Void or ReturnKind.TaskVoid or ReturnKind.ValueTaskVoid)
-        {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnsupportedReturnType, location, method.Name, verb, method.ReturnType.ToDisplayString(), "has no value to cache; use Task<T>, ValueTask<T> or T"));
-        }
-        else if (isCached && valueType is not null && ValueProblem(valueType) is { } problem)
-        {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ValueNotCacheable, location, method.Name, valueType.ToDisplayString(), problem));
-        }
-    }
-
-    private static void CheckCached(SymbolAnalysisContext context, IMethodSymbol method, AttributeData attribute)
-    {
-        var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) as AttributeSyntax;
-        Location At(int argument) => syntax?.ArgumentList?.Arguments.Count > argument ? syntax.ArgumentList.Arguments[argument].GetLocation() : method.Locations[0];
-        Location Named(string name) => syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.Text == name)?.GetLocation() ?? method.Locations[0];
-
-        if (attribute.ConstructorArguments.Length == 2)
-        {
-            string? ns = attribute.ConstructorArguments[0].Value as string;
-            if (!CacheKeyRules.IsValidNamespace(ns))
-            {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidNamespace, At(0), ns ?? "null"));
-            }
-
-            if (attribute.ConstructorArguments[1].Value is int ttl)
-            {
-                if (ttl <= 0)
-                {
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NonPositiveTtl, At(1), method.Name, ttl));
-                }
-                else if (ttl > ThirtyDays)
-                {
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.LongTtl, At(1), method.Name, ttl));
-                }
-            }
-        }
-
-        var keyParameters = new HashSet<string>();
-        string? template = NamedString(attribute, "Key");
-        if (template is not null)
-        {
-            CheckTemplate(context, method, template, Named("Key"), keyParameters);
-            foreach (var parameter in method.Parameters)
-            {
-                if (!keyParameters.Contains(parameter.Name) && !IsCancellationToken(parameter.Type) && !IsNotCacheKey(parameter) && ParameterProblem(parameter) is null)
-                {
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ParameterNotInKey, parameter.Locations[0], parameter.Name, method.Name));
-                }
-            }
-        }
-        else
-        {
-            foreach (var parameter in method.Parameters)
-            {
-                if (IsCancellationToken(parameter.Type) || IsNotCacheKey(parameter) || ParameterProblem(parameter) is not null)
-                {
-                    continue;
-                }
-
-                keyParameters.Add(parameter.Name);
-                var value = KeyValueOf(parameter.Type, 0);
-                if (value is null)
-                {
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnsupportedKeyType, parameter.Locations[0], parameter.Name, parameter.Type.ToDisplayString(), method.Name));
-                    continue;
-                }
-
-                CheckKeyPart(context, method, parameter.Name, parameter.Type, value, parameter.Locations[0]);
-            }
-        }
-
-        foreach (string tag in NamedStrings(attribute, "Tags"))
-        {
-            CheckTemplate(context, method, tag, Named("Tags"), keyParameters);
-        }
-
-        foreach (var parameter in method.Parameters)
-        {
-            if (keyParameters.Contains(parameter.Name) && IsSecretName(parameter.Name))
-            {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.SecretInKey, parameter.Locations[0], parameter.Name, method.Name));
-            }
-        }
-    }
-
-    private static void CheckInvalidation(SymbolAnalysisContext context, IMethodSymbol method, AttributeData attribute)
-    {
-        var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) as AttributeSyntax;
-        Location Named(string name) => syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.Text == name)?.GetLocation() ?? method.Locations[0];
-        if (attribute.ConstructorArguments.Length == 1)
-        {
-            string? ns = attribute.ConstructorArguments[0].Value as string;
-            if (!CacheKeyRules.IsValidNamespace(ns))
-            {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidNamespace, syntax?.ArgumentList?.Arguments[0].GetLocation() ?? method.Locations[0], ns ?? "null"));
-            }
-        }
-
-        bool hasNamespace = attribute.ConstructorArguments.Length == 1;
-        bool hasTags = NamedStrings(attribute, "Tags").Any();
-        if (!hasNamespace && NamedString(attribute, "Key") is not null)
-        {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidationWithoutTarget, syntax?.GetLocation() ?? method.Locations[0], method.Name, "has a Key but no namespace to look it up in; write [InvalidatesCache(\"ns\", Key = ...)]"));
-        }
-        else if (!hasNamespace && !hasTags)
-        {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidationWithoutTarget, syntax?.GetLocation() ?? method.Locations[0], method.Name, "names neither a namespace nor tags"));
-        }
-
-        var used = new HashSet<string>();
-        if (NamedString(attribute, "Key") is { } template)
-        {
-            CheckTemplate(context, method, template, Named("Key"), used);
-        }
-
-        foreach (string tag in NamedStrings(attribute, "Tags"))
-        {
-            CheckTemplate(context, method, tag, Named("Tags"), used);
-        }
-    }
-
-    /// <summary>Reports a template's first problem, and its placeholders' key-part warnings; records the parameters it uses.</summary>
-    private static void CheckTemplate(SymbolAnalysisContext context, IMethodSymbol method, string template, Location location, HashSet<string> used)
-    {
-        foreach (var segment in CacheKeyRules.SplitTemplate(template))
-        {
-            if (segment.Kind == TemplateSegmentKind.Placeholder)
-            {
-                used.Add(segment.Text.Split('.')[0]);
-            }
-        }
-
-        if (!TryParseTemplate(template, method, out var segments, out var error, out string subject))
-        {
-            switch (error)
-            {
-                case TemplateError.Malformed:
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.MalformedTemplate, location, template, subject));
-                    break;
-                case TemplateError.UnknownPlaceholder:
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnknownPlaceholder, location, subject, template, method.Name));
-                    break;
-                default:
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnsupportedKeyType, location, subject, PathType(method, subject)?.ToDisplayString() ?? "?", method.Name));
-                    break;
-            }
-
-            return;
-        }
-
-        foreach (var segment in segments)
-        {
-            if (segment.Value is not null && PathType(method, segment.Expression!.Replace("?.", ".").TrimStart('@')) is { } type)
-            {
-                CheckKeyPart(context, method, segment.Expression!.Replace("?.", "."), type, segment.Value, location);
-            }
-        }
-    }
-
-    private static void CheckKeyPart(SymbolAnalysisContext context, IMethodSymbol method, string name, ITypeSymbol type, KeyValueSpec value, Location location)
-    {
-        if (ImpreciseReason(type) is { } reason)
-        {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ImpreciseKeyType, location, name, type.ToDisplayString(), reason, method.Name));
-        }
-
-        if (UnboundedKind(value, type) is { } kind)
-        {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.HashedKeyPart, location, name, kind, method.Name));
-        }
-    }
-
-    private static bool AllContainingTypesPartial(IMethodSymbol method, System.Threading.CancellationToken ct)
-    {
-        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
-        {
-            if (!IsPartial(type, ct))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool IsNotCacheKey(IParameterSymbol parameter) =>
-        parameter.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.NotCacheKeyAttribute);
 }

@@ -21,7 +21,7 @@ public class AnalyzerBenchmarks
     {
         CSharpGeneratorDriver.Create([new CacheGenGenerator().AsSourceGenerator()], parseOptions: LargeCompilation.ParseOptions)
             .RunGeneratorsAndUpdateCompilation(LargeCompilation.Create(), out _compilation, out _);
-        _analyzers = [new CachedMethodAnalyzer(), new CacheConsistencyAnalyzer(), new NondeterministicCoreAnalyzer()];
+        _analyzers = [new CachedMethodAnalyzer(), new NondeterministicCoreAnalyzer()];
         var found = Run().Result.Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
         if (found.Count != 0)
         {

@@ -67,7 +67,8 @@ internal sealed record CacheSpec(
     EquatableArray<string> TagTemplates,
     EquatableArray<KeySegmentSpec> Key,
     EquatableArray<EquatableArray<KeySegmentSpec>> Tags,
-    string SchemaFingerprint);
+    string SchemaFingerprint,
+    ValueGraphSpec? Value = null);
 
 /// <summary>One <c>[InvalidatesCache]</c>.</summary>
 internal sealed record InvalidationSpec(string? CacheNamespace, string? KeyTemplate, EquatableArray<string> TagTemplates, EquatableArray<KeySegmentSpec> Key, EquatableArray<EquatableArray<KeySegmentSpec>> Tags);
@@ -75,19 +76,29 @@ internal sealed record InvalidationSpec(string? CacheNamespace, string? KeyTempl
 /// <summary>A line of the key catalogue: a cached method (<c>TtlSeconds</c> &gt; 0) or an invalidator.</summary>
 internal sealed record CatalogEntrySpec(string Method, string? CacheNamespace, string? Identity, string? KeyTemplate, int TtlSeconds, EquatableArray<string> Tags);
 
-/// <summary>A key segment: a literal, or a value read by <c>Expression</c> (a parameter or a member path).</summary>
-internal sealed record KeySegmentSpec(string? Literal, string? Expression, KeyValueSpec? Value);
+/// <summary>
+/// A key segment: a <c>Literal</c>, or a value read along <c>Path</c> (a parameter, then members, each an escaped
+/// identifier). <c>NullChecks[i]</c> says whether <c>Path[0..i]</c> may be null before <c>Path[i + 1]</c> is read: a null
+/// there is written as "null on the path at hop i", which differs from a null value at the path's end.
+/// </summary>
+internal sealed record KeySegmentSpec(string? Literal, EquatableArray<string> Path, EquatableArray<bool> NullChecks, KeyValueSpec? Value)
+{
+    public static KeySegmentSpec ForLiteral(string literal) => new(literal, EquatableArray<string>.Empty, EquatableArray<bool>.Empty, null);
+
+    /// <summary>The path as C# (<c>filter.Vendor</c>), for reading and for messages.</summary>
+    public string Expression => string.Join(".", Path);
+}
 
 /// <summary>How one value is written into a key.</summary>
 internal enum KeyValueKind
 {
-    /// <summary>A <c>CacheKeyBuilder.Add</c> overload takes it (string, primitives, Guid, dates, …).</summary>
+    /// <summary>A row of the key-type table: a <c>CacheKeyBuilder.Add</c> overload takes it (string, numbers, Guid, dates, …).</summary>
     Direct,
 
-    /// <summary>An enum: written as its underlying integer (<see cref="KeyValueSpec.TypeName"/>).</summary>
+    /// <summary>An enum: written by member name (<c>AddEnum</c>), so inserting a member never renames another's keys.</summary>
     Enum,
 
-    /// <summary>A deliberate <c>IFormattable</c>: <c>AddFormattable</c> with the invariant culture.</summary>
+    /// <summary>An <c>IFormattable</c> outside the table: <c>AddFormattable</c> with the invariant culture (CGEN028).</summary>
     Formattable,
 
     /// <summary><c>Nullable&lt;T&gt;</c> of <see cref="KeyValueSpec.Element"/>.</summary>
@@ -100,8 +111,12 @@ internal enum KeyValueKind
     Group,
 }
 
-/// <summary>A key value's shape, computed from its type by the parser.</summary>
-internal sealed record KeyValueSpec(KeyValueKind Kind, bool CanBeNull, string? TypeName, KeyValueSpec? Element, EquatableArray<KeyMemberSpec> Members);
+/// <summary>
+/// A key value's shape, computed from its type by the parser. <c>Shape</c> names the type and how it is written
+/// (enum members with their values included): it goes into the schema fingerprint. <c>TextForm</c> is equal for
+/// types whose values are written alike (every integer type), for CGEN022.
+/// </summary>
+internal sealed record KeyValueSpec(KeyValueKind Kind, bool CanBeNull, string? TypeName, KeyValueSpec? Element, EquatableArray<KeyMemberSpec> Members, string Shape, string TextForm);
 
 /// <summary>A member of a <see cref="KeyValueKind.Group"/>.</summary>
 internal sealed record KeyMemberSpec(string Name, KeyValueSpec Value);

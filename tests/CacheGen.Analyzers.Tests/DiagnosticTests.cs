@@ -596,12 +596,55 @@ public sealed class DiagnosticTests
             private Task<object> GetCore(int id) => Task.FromResult<object>(new Item(id));
 
             [Cached("items", 60)]
-            public partial IEnumerable<Item> {|CGEN025:All|}(int page);
-            private IEnumerable<Item> AllCore(int page) => new[] { new Item(page) };
+            public partial Task<Rack> {|CGEN025:GetRack|}(int id);
+            private Task<Rack> GetRackCore(int id) => Task.FromResult(new Rack());
+
+            [Cached("items", 60)]
+            public partial Task<Node> {|CGEN025:GetNode|}(int id);
+            private Task<Node> GetNodeCore(int id) => throw new NotImplementedException();
+
+            [Cached("items", 60)]
+            public partial Task<IShape> {|CGEN025:GetShape|}(int id);
+            private Task<IShape> GetShapeCore(int id) => throw new NotImplementedException();
+
+            [Cached("items", 60)]
+            public partial Task<Secret> {|CGEN025:GetSecret|}(int id);
+            private Task<Secret> GetSecretCore(int id) => throw new NotImplementedException();
 
             [Cached("items", 60)]
             public partial Func<int> {|CGEN025:Counter|}(int id);
             private Func<int> CounterCore(int id) => () => id;
+        }
+
+        public sealed class Rack { public string Name { get; private set; } = ""; }
+        public sealed class Node { public Node Next { get; set; } = null!; }
+        public interface IShape { double Area { get; } }
+        public sealed class Secret { private Secret() { } public int Code { get; set; } }
+        """);
+
+    [Fact]
+    public Task CGEN030_Fires_OnASerializerThatIsNotAFormatterOfTheValue() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Serializer = typeof(string))]
+            public partial Task<Item> {|CGEN030:Get|}(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN030_DoesNotFire_OnAFormatterOfTheValue() => VerifyNoneAsync("CGEN030", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Serializer = typeof(ItemFormatter))]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+
+        public sealed class ItemFormatter : MessagePack.Formatters.IMessagePackFormatter<Item>
+        {
+            public void Serialize(ref MessagePack.MessagePackWriter writer, Item value, MessagePack.MessagePackSerializerOptions options) => writer.Write(value.Id);
+            public Item Deserialize(ref MessagePack.MessagePackReader reader, MessagePack.MessagePackSerializerOptions options) => new(reader.ReadInt32());
         }
         """);
 
@@ -616,7 +659,22 @@ public sealed class DiagnosticTests
             [Cached("items", 60)]
             public partial Dictionary<string, Item?> Map(int page);
             private Dictionary<string, Item?> MapCore(int page) => new();
+
+            [Cached("items", 60)]
+            public partial (int Count, string Label) Tuple(int page);
+            private (int Count, string Label) TupleCore(int page) => (page, "x");
+
+            [Cached("items", 60)]
+            public partial Tree Walk(int page);
+            private Tree WalkCore(int page) => new();
+
+            [Cached("items", 60)]
+            public partial Counter Count(int page);
+            private Counter CountCore(int page) => new(page);
         }
+
+        public sealed class Tree { public Tree? Left { get; set; } public List<Tree> Children { get; set; } = []; }
+        public sealed class Counter(int value) { public int Value { get; private set; } = value; public int Twice => Value * 2; }
         """);
 
     [Fact]
@@ -658,6 +716,129 @@ public sealed class DiagnosticTests
             [Cached("items", 60, Key = "dog:{dog.Id}")]
             public partial Task<Item> Get(Dog dog);
             private Task<Item> GetCore(Dog dog) => Task.FromResult(new Item(dog.Id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN017_Fires_OnSecretsReachedThroughPathsRecordsAndNames() => VerifyAsync(Usings + Item + """
+        public sealed record Credentials(string ClientId, string ClientSecret);
+        public sealed record LoginRequest(string UserName, string Password);
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, {|CGEN017:Key = "c:{creds.ClientSecret}"|})]
+            public partial Task<Item> ByClient(Credentials creds);
+            private Task<Item> ByClientCore(Credentials creds) => Task.FromResult(new Item(1));
+
+            [Cached("items", 60)]
+            public partial Task<Item> Login(LoginRequest {|CGEN017:request|});
+            private Task<Item> LoginCore(LoginRequest request) => Task.FromResult(new Item(1));
+
+            [Cached("items", 60)]
+            public partial Task<Item> Names(string {|CGEN017:jwt|}, int {|CGEN017:pin|}, string {|CGEN017:connectionString|}, string {|CGEN017:bearer_token|});
+            private Task<Item> NamesCore(string jwt, int pin, string connectionString, string bearer_token) => Task.FromResult(new Item(1));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN017_DoesNotFire_OnPagingTokensAndLookalikeWords() => VerifyNoneAsync("CGEN017", Usings + Item + """
+        public sealed record Page(string ContinuationToken, int Size);
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> List(string continuationToken, string pageToken, string nextToken, int tokenCount, string shipping, string spinner, Page page, CancellationToken cancellationToken);
+            private Task<Item> ListCore(string continuationToken, string pageToken, string nextToken, int tokenCount, string shipping, string spinner, Page page, CancellationToken cancellationToken) => Task.FromResult(new Item(1));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN021_Fires_WhenTheInvalidationKeyLacksTheCachedKeysTypeIdentity() => VerifyAsync(Usings + Item + """
+        public partial class Repo<T>(ICacheClient cache)
+        {
+            [Cached("lookup", 60, Key = "item:{id}")]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+
+        public partial class Admin(ICacheClient cache)
+        {
+            [{|CGEN021:InvalidatesCache("lookup", Key = "item:{id}")|}]
+            public partial Task Delete(int id);
+            private Task DeleteCore(int id) => Task.CompletedTask;
+        }
+        """);
+
+    [Fact]
+    public Task CGEN021_DoesNotFire_InTheSameGenericClass() => VerifyNoneAsync("CGEN021", Usings + Item + """
+        public partial class Repo<T>(ICacheClient cache)
+        {
+            [Cached("lookup", 60, Key = "item:{id}")]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [InvalidatesCache("lookup", Key = "item:{id}")]
+            public partial Task Delete(int id);
+            private Task DeleteCore(int id) => Task.CompletedTask;
+        }
+        """);
+
+    [Fact]
+    public Task CGEN027_Fires_WhenAPathLeavesMembersOut() => VerifyAsync(Usings + Item + """
+        public sealed record Range(int From, int To);
+        public sealed record RackQuery(int SiteId, string Region, int MaxResults, Range Span);
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, {|CGEN027:Key = "site:{query.SiteId}:{query.Span.From}"|})]
+            public partial Task<Item> Find(RackQuery query);
+            private Task<Item> FindCore(RackQuery query) => Task.FromResult(new Item(1));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN027_DoesNotFire_WhenEveryMemberOrTheWholeValueIsKeyed() => VerifyNoneAsync("CGEN027", Usings + Item + """
+        public sealed record Range(int From, int To);
+        public sealed record RackQuery(int SiteId, string Region, int MaxResults, Range Span);
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Key = "site:{query.SiteId}:{query.Region}:{query.MaxResults}:{query.Span}")]
+            public partial Task<Item> Find(RackQuery query);
+            private Task<Item> FindCore(RackQuery query) => Task.FromResult(new Item(1));
+
+            [Cached("items", 60, Key = "q:{query}", Tags = ["site:{query.SiteId}"])]
+            public partial Task<Item> Whole(RackQuery query);
+            private Task<Item> WholeCore(RackQuery query) => Task.FromResult(new Item(1));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN028_Fires_OnAUserFormattableKeyPart() => VerifyAsync(Usings + Item + """
+        public sealed class Money(decimal amount) : IFormattable
+        {
+            public string ToString(string? format, IFormatProvider? provider) => amount.ToString("N2");
+        }
+        public sealed record Order(int Id, Money Total);
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Quote(Money {|CGEN028:price|});
+            private Task<Item> QuoteCore(Money price) => Task.FromResult(new Item(1));
+
+            [Cached("items", 60, {|CGEN028:Key = "o:{order}"|})]
+            public partial Task<Item> ByOrder(Order order);
+            private Task<Item> ByOrderCore(Order order) => Task.FromResult(new Item(1));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN028_DoesNotFire_OnRecordsStructsAndTableTypes() => VerifyNoneAsync("CGEN028", Usings + Item + """
+        public readonly record struct Sku(int Code) : IFormattable
+        {
+            public string ToString(string? format, IFormatProvider? provider) => Code.ToString("N0");
+        }
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Item> Get(Sku sku, decimal price, Guid id, DateTimeOffset at, System.Numerics.BigInteger big);
+            private Task<Item> GetCore(Sku sku, decimal price, Guid id, DateTimeOffset at, System.Numerics.BigInteger big) => Task.FromResult(new Item(1));
         }
         """);
 }

@@ -34,7 +34,7 @@ internal sealed class CodeFixTest<TCodeFix> : CSharpCodeFixTest<EmptyDiagnosticA
     }
 
     protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() =>
-        [new CachedMethodAnalyzer(), new CacheConsistencyAnalyzer(), new NondeterministicCoreAnalyzer()];
+        [new CachedMethodAnalyzer(), new NondeterministicCoreAnalyzer()];
 
     protected override IEnumerable<Type> GetSourceGenerators() => [typeof(CacheGenGenerator)];
 

@@ -278,9 +278,9 @@ public sealed class CacheKeyBuilderTests
     }
 
     [Fact]
-    public void Add_SameInstantWithDifferentOffsets_GivesTheSameKey()
+    public void Add_SameInstantWithDifferentOffsets_GivesDifferentKeys()
     {
-        // arrange
+        // arrange: one instant at three offsets; a result may depend on the offset (the local day), so each is its own key
         var utc = new DateTimeOffset(2024, 3, 1, 12, 0, 0, TimeSpan.Zero);
         var plusTwo = utc.ToOffset(TimeSpan.FromHours(2));
         var minusFiveThirty = utc.ToOffset(TimeSpan.FromMinutes(-330));
@@ -289,12 +289,44 @@ public sealed class CacheKeyBuilderTests
         string a = Build((ref CacheKeyBuilder b) => b.Add(utc));
         string b2 = Build((ref CacheKeyBuilder b) => b.Add(plusTwo));
         string c = Build((ref CacheKeyBuilder b) => b.Add(minusFiveThirty));
+        string again = Build((ref CacheKeyBuilder b) => b.Add(new DateTimeOffset(2024, 3, 1, 14, 0, 0, TimeSpan.FromHours(2))));
         string later = Build((ref CacheKeyBuilder b) => b.Add(utc.AddTicks(1)));
 
         // assert
-        Assert.Equal(a, b2);
-        Assert.Equal(a, c);
+        Assert.Equal(Identity + ":20240301T1200000000000Z+0", a);
+        Assert.Equal(Identity + ":20240301T1200000000000Z+120", b2);
+        Assert.Equal(Identity + ":20240301T1200000000000Z-330", c);
+        Assert.Equal(b2, again);
         Assert.NotEqual(a, later);
+    }
+
+    [Fact]
+    public void AddEnum_WritesTheMemberName_AndUndefinedValuesAsNumbers()
+    {
+        Assert.Equal(Identity + ":Friday", Build((ref CacheKeyBuilder b) => b.AddEnum(DayOfWeek.Friday)));
+        Assert.Equal(Identity + ":ReadOnly%2C%20Hidden", Build((ref CacheKeyBuilder b) => b.AddEnum(System.IO.FileAttributes.ReadOnly | System.IO.FileAttributes.Hidden)));
+        Assert.Equal(Identity + ":42", Build((ref CacheKeyBuilder b) => b.AddEnum((DayOfWeek)42)));
+    }
+
+    [Fact]
+    public void AddNullOnPath_DiffersFromANullAtTheEnd_AndBetweenHops()
+    {
+        string end = Build((ref CacheKeyBuilder b) => b.Add((string?)null));
+        string first = Build((ref CacheKeyBuilder b) => b.AddNullOnPath(0));
+        string second = Build((ref CacheKeyBuilder b) => b.AddNullOnPath(1));
+        string text = Build((ref CacheKeyBuilder b) => b.Add("%P0"));
+
+        Assert.Equal(Identity + ":%P0", first);
+        Assert.Equal(4, new[] { end, first, second, text }.Distinct().Count());
+    }
+
+    [Fact]
+    public void Add_HalfAndBigInteger_AreInvariantAndExact()
+    {
+        var big = System.Numerics.BigInteger.Pow(10, 80) + 1;
+        Assert.Equal(Identity + ":" + big.ToString("R", System.Globalization.CultureInfo.InvariantCulture), Build((ref CacheKeyBuilder b) => b.Add(big)));
+        Assert.Equal(Build((ref CacheKeyBuilder b) => b.Add(Half.Zero)), Build((ref CacheKeyBuilder b) => b.Add(Half.NegativeZero)));
+        Assert.NotEqual(Build((ref CacheKeyBuilder b) => b.Add((Half)0.1f)), Build((ref CacheKeyBuilder b) => b.Add(BitConverter.Int16BitsToHalf((short)(BitConverter.HalfToInt16Bits((Half)0.1f) + 1)))));
     }
 
     [Fact]

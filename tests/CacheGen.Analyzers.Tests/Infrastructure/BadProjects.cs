@@ -241,5 +241,36 @@ internal static class BadProjects
                 public ICacheClient Cache => cache;
             }
             """,
+        ["CGEN027"] = """
+            public sealed record RackQuery(int SiteId, string Region, int MaxResults);
+            public sealed record Item(int Id);
+            public partial class Svc(ICacheClient cache)
+            {
+                [Cached("items", 60, Key = "site:{query.SiteId}")]
+                public partial Task<Item> Find(RackQuery query);
+                private Task<Item> FindCore(RackQuery query) => Task.FromResult(new Item(query.SiteId));
+            }
+            """,
+        ["CGEN028"] = Item + """
+            public sealed class Money(decimal amount) : IFormattable
+            {
+                public string ToString(string? format, IFormatProvider? provider) => amount.ToString("N2");
+            }
+            public partial class Svc(ICacheClient cache)
+            {
+                [Cached("items", 60)]
+                public partial Task<Item> Quote(Money price);
+                private Task<Item> QuoteCore(Money price) => Task.FromResult(new Item(1));
+            }
+            """,
+        ["CGEN030"] = Item + """
+            public partial class Svc(ICacheClient cache)
+            {
+                [Cached("items", 60, Serializer = typeof(string))]
+                public partial Task<Item> Get(int id);
+                private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+                public ICacheClient Cache => cache;
+            }
+            """,
     };
 }

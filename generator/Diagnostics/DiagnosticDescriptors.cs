@@ -88,7 +88,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor SecretInKey = Create(
         DiagnosticIds.SecretInKey, "Secret in a cache key",
-        "Parameter '{0}' looks like a secret and would be written into a Redis key of '{1}'; key on a non-secret identifier or mark it [NotCacheKey]", Keys, DiagnosticSeverity.Warning);
+        "'{0}' looks like a secret and would be written into a Redis key of '{1}'; key on a non-secret identifier, or leave it out of the key ([NotCacheKey] or a template without it)", Keys, DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor HashedKeyPart = Create(
         DiagnosticIds.HashedKeyPart, "Unbounded key part",
@@ -120,11 +120,23 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor ValueNotCacheable = Create(
         DiagnosticIds.ValueNotCacheable, "Return value cannot be cached",
-        "'{0}' returns '{1}', which cannot be cached: {2}", Usage, DiagnosticSeverity.Error);
+        "'{0}' returns '{1}', which CacheGen cannot prove to read back exactly: {2}", Usage, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor InvalidationWithoutTarget = Create(
         DiagnosticIds.InvalidationWithoutTarget, "Invalidation without a target",
         "[InvalidatesCache] on '{0}' {1}, so it invalidates nothing", Invalidation, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor MemberNotInKey = Create(
+        DiagnosticIds.MemberNotInKey, "Members left out of the key",
+        "Key template '{0}' of '{1}' reads some members of its parameters but not {2}: calls that differ only in them share one entry; add them to the template, key on the whole value, or pass only what identifies the entry", Keys, DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor FormattableKeyPart = Create(
+        DiagnosticIds.FormattableKeyPart, "Key part formats itself",
+        "'{0}' of type '{1}' is written into keys of '{2}' by its own IFormattable.ToString(null, InvariantCulture): CacheGen cannot prove that equal values format alike and different values differently; key on its members, or silence CGEN028 where the formatting is invariant and exact", Keys, DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor UnusableSerializer = Create(
+        DiagnosticIds.UnusableSerializer, "Serializer cannot format the cached value",
+        "Serializer '{0}' on '{1}' cannot be used: {2}", Usage, DiagnosticSeverity.Error);
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, bool compilationEnd = false) =>
         new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpLink(id),

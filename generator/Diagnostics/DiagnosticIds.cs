@@ -29,4 +29,7 @@ internal static class DiagnosticIds
     public const string NondeterministicCore = "CGEN024";
     public const string ValueNotCacheable = "CGEN025";
     public const string InvalidationWithoutTarget = "CGEN026";
+    public const string MemberNotInKey = "CGEN027";
+    public const string FormattableKeyPart = "CGEN028";
+    public const string UnusableSerializer = "CGEN030";
 }

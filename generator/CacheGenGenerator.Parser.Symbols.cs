@@ -1,0 +1,299 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using CacheGen.Generator.Helpers;
+using CacheGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace CacheGen.Generator;
+
+public sealed partial class CacheGenGenerator
+{
+    internal static partial class Parser
+    {
+        /// <summary>Whether a type or namespace symbol has the full metadata name (<c>System.Collections.Generic.List`1</c>), without allocating.</summary>
+        internal static bool HasFullName(ISymbol symbol, string fullName)
+        {
+            int end = fullName.Length;
+            ISymbol? current = symbol;
+            while (current is not null && !(current is INamespaceSymbol { IsGlobalNamespace: true }))
+            {
+                string name = current.MetadataName;
+                int start = end - name.Length;
+                if (start < 0 || string.CompareOrdinal(fullName, start, name, 0, name.Length) != 0)
+                {
+                    return false;
+                }
+
+                current = current.ContainingSymbol;
+                if (current is INamespaceSymbol { IsGlobalNamespace: true } || current is null)
+                {
+                    return start == 0;
+                }
+
+                if (start == 0 || fullName[start - 1] != (current is INamespaceSymbol ? '.' : '+'))
+                {
+                    return false;
+                }
+
+                end = start - 1;
+            }
+
+            return false;
+        }
+
+        /// <summary>The full metadata name of a type (<c>System.Int32</c>).</summary>
+        private static string FullName(ITypeSymbol type) =>
+            type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + type.MetadataName : type.MetadataName;
+
+        private static bool IsNullableValueType(ITypeSymbol type) => type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
+
+        internal static IMethodSymbol? FindCore(IMethodSymbol method)
+        {
+            foreach (var member in method.ContainingType.GetMembers(method.Name + KnownNames.CoreSuffix))
+            {
+                if (member is not IMethodSymbol core || core.IsStatic != method.IsStatic || core.TypeParameters.Length != method.TypeParameters.Length || core.Parameters.Length != method.Parameters.Length)
+                {
+                    continue;
+                }
+
+                // compare with the method's own type parameters substituted, so Core<U> matches M<T>
+                var constructed = core.TypeParameters.Length == 0 ? core : core.Construct(method.TypeParameters.Cast<ITypeSymbol>().ToArray());
+                bool matches = SymbolEqualityComparer.Default.Equals(constructed.ReturnType, method.ReturnType);
+                for (int i = 0; matches && i < core.Parameters.Length; i++)
+                {
+                    matches = core.Parameters[i].RefKind == method.Parameters[i].RefKind && SymbolEqualityComparer.Default.Equals(constructed.Parameters[i].Type, method.Parameters[i].Type);
+                }
+
+                if (matches)
+                {
+                    return core;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// The one <c>ICacheClient</c> field or property (else primary-constructor parameter) of the type, as an
+        /// expression; null with <paramref name="count"/> 0 (none) or more than 1 (ambiguous).
+        /// </summary>
+        internal static string? FindClient(INamedTypeSymbol type, bool forStatic, out int count)
+        {
+            var members = type.GetMembers()
+                .Where(m => m is IFieldSymbol { IsImplicitlyDeclared: false } or IPropertySymbol { IsIndexer: false })
+                .Where(m => IsCacheClient(m is IFieldSymbol f ? f.Type : ((IPropertySymbol)m).Type))
+                .Where(m => !forStatic || m.IsStatic)
+                .ToList();
+            count = members.Count;
+            if (members.Count == 1)
+            {
+                return members[0].IsStatic ? Identifier(members[0].Name) : "this." + Identifier(members[0].Name);
+            }
+
+            if (members.Count > 1 || forStatic)
+            {
+                return null;
+            }
+
+            // fields win over a primary-constructor parameter, so a parameter copied into a field is not captured twice
+            var primary = type.InstanceConstructors.FirstOrDefault(c => c.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax));
+            var parameters = primary?.Parameters.Where(p => IsCacheClient(p.Type)).ToList();
+            count = parameters?.Count ?? 0;
+            return parameters is { Count: 1 } ? Identifier(parameters[0].Name) : null;
+        }
+
+        private static bool IsCacheClient(ITypeSymbol type) => type.TypeKind == TypeKind.Interface && HasFullName(type, KnownNames.CacheClientInterface);
+
+        internal static bool IsCancellationToken(ITypeSymbol type) => type.TypeKind == TypeKind.Struct && HasFullName(type, "System.Threading.CancellationToken");
+
+        internal static ReturnKind ClassifyReturn(ITypeSymbol type, out ITypeSymbol? valueType)
+        {
+            valueType = null;
+            if (type.SpecialType == SpecialType.System_Void)
+            {
+                return ReturnKind.Void;
+            }
+
+            var definition = type.OriginalDefinition;
+            if (HasFullName(definition, "System.Threading.Tasks.Task"))
+            {
+                return ReturnKind.TaskVoid;
+            }
+
+            if (HasFullName(definition, "System.Threading.Tasks.ValueTask"))
+            {
+                return ReturnKind.ValueTaskVoid;
+            }
+
+            if (HasFullName(definition, "System.Threading.Tasks.Task`1"))
+            {
+                valueType = ((INamedTypeSymbol)type).TypeArguments[0];
+                return ReturnKind.Task;
+            }
+
+            if (HasFullName(definition, "System.Threading.Tasks.ValueTask`1"))
+            {
+                valueType = ((INamedTypeSymbol)type).TypeArguments[0];
+                return ReturnKind.ValueTask;
+            }
+
+            valueType = type;
+            return ReturnKind.Sync;
+        }
+
+        /// <summary>Whether an implementation part is the one CacheGen generated (the analyzers see the generated code).</summary>
+        internal static bool IsGeneratedByCacheGen(IMethodSymbol implementation) =>
+            implementation.DeclaringSyntaxReferences.All(r => r.SyntaxTree.FilePath.Replace('\\', '/').Contains("CacheGen.Generator/"));
+
+        private static bool IsPartial(INamedTypeSymbol type, CancellationToken ct)
+        {
+            if (type.DeclaringSyntaxReferences.Length == 0)
+            {
+                return false;
+            }
+
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(ct) is not TypeDeclarationSyntax declaration || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        internal static string Identifier(string name) =>
+            SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+        /// <summary>Why a parameter cannot pass through a wrapper, or null.</summary>
+        private static string? ParameterProblem(IParameterSymbol p) =>
+            p.RefKind switch
+            {
+                RefKind.Ref => "'ref' parameters cannot be cached",
+                RefKind.Out => "'out' parameters cannot be cached",
+                RefKind.In => "'in' parameters cannot be cached",
+                RefKind.None when p.Type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer => "pointers have no value to key on",
+                RefKind.None when p.Type.IsRefLikeType => "ref structs cannot be captured by the wrapper",
+                RefKind.None => null,
+                _ => "by-reference parameters cannot be cached",
+            };
+
+        /// <summary>
+        /// The public instance properties and fields of a type, its base types' included (most derived first, each
+        /// name once): a key or fingerprint that skipped inherited members would let values that differ only there share an entry.
+        /// </summary>
+        private static IEnumerable<ISymbol> InstanceMembers(ITypeSymbol type)
+        {
+            var seen = new HashSet<string>();
+            for (var t = type; t is not null && t.SpecialType != SpecialType.System_Object && t.SpecialType != SpecialType.System_ValueType; t = t.BaseType)
+            {
+                foreach (var member in t.GetMembers())
+                {
+                    if (member is IPropertySymbol or IFieldSymbol && seen.Add(member.Name))
+                    {
+                        yield return member;
+                    }
+                }
+            }
+        }
+
+        /// <summary>A public, readable instance property or field of the type or a base type, by name.</summary>
+        private static ISymbol? FindInstanceMember(ITypeSymbol type, string name) =>
+            InstanceMembers(type).FirstOrDefault(m => m.Name == name && !m.IsStatic && m.DeclaredAccessibility == Accessibility.Public
+                && m is IPropertySymbol { IsIndexer: false, GetMethod: not null } or IFieldSymbol);
+
+        /// <summary>A string named argument of an attribute (<c>Key = "…"</c>), or null.</summary>
+        private static string? NamedString(AttributeData attribute, string name)
+        {
+            foreach (var argument in attribute.NamedArguments)
+            {
+                if (argument.Key == name)
+                {
+                    return argument.Value.Value as string;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>The strings of an array named argument (<c>Tags = [...]</c>); empty when absent.</summary>
+        private static IReadOnlyList<string> NamedStrings(AttributeData attribute, string name)
+        {
+            foreach (var argument in attribute.NamedArguments)
+            {
+                if (argument.Key == name && argument.Value.Kind == TypedConstantKind.Array && !argument.Value.IsNull)
+                {
+                    return argument.Value.Values.Select(v => v.Value as string).Where(s => s is not null).Select(s => s!).ToList();
+                }
+            }
+
+            return Array.Empty<string>();
+        }
+
+        private static string TypeKeyword(INamedTypeSymbol type) => type switch
+        {
+            { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+            { IsRecord: true } => "record",
+            { TypeKind: TypeKind.Struct, IsRefLikeType: true } => "ref struct",
+            { TypeKind: TypeKind.Struct } => "struct",
+            { TypeKind: TypeKind.Interface } => "interface",
+            _ => "class",
+        };
+
+        private static string TypeNameWithParameters(INamedTypeSymbol type) =>
+            Identifier(type.Name) + (type.TypeParameters.Length == 0 ? string.Empty : "<" + string.Join(", ", type.TypeParameters.Select(t => Identifier(t.Name))) + ">");
+
+        private static string? Constraint(ITypeParameterSymbol t)
+        {
+            var parts = new List<string>();
+            if (t.HasReferenceTypeConstraint)
+            {
+                parts.Add(t.ReferenceTypeConstraintNullableAnnotation == NullableAnnotation.Annotated ? "class?" : "class");
+            }
+            else if (t.HasUnmanagedTypeConstraint)
+            {
+                parts.Add("unmanaged");
+            }
+            else if (t.HasValueTypeConstraint)
+            {
+                parts.Add("struct");
+            }
+            else if (t.HasNotNullConstraint)
+            {
+                parts.Add("notnull");
+            }
+
+            parts.AddRange(t.ConstraintTypes.Select(c => c.ToDisplayString(s_typeFormat)));
+            if (t.HasConstructorConstraint)
+            {
+                parts.Add("new()");
+            }
+
+            return parts.Count == 0 ? null : "where " + Identifier(t.Name) + " : " + string.Join(", ", parts);
+        }
+
+        private static string SanitizeHint(string name) => new string(name.Select(c => char.IsLetterOrDigit(c) || c == '_' ? c : '_').ToArray()).TrimEnd('_');
+
+        private static string SignatureHash(IMethodSymbol method) => Hash(method.ToDisplayString(s_signatureFormat) + " => " + method.ReturnType.ToDisplayString(s_typeFormat), 4);
+
+        internal static string Hash(string text, int bytes)
+        {
+            using var sha = SHA256.Create();
+            byte[] digest = sha.ComputeHash(Encoding.UTF8.GetBytes(text));
+            var sb = new StringBuilder(bytes * 2);
+            for (int i = 0; i < bytes; i++)
+            {
+                sb.Append(digest[i].ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            return sb.ToString();
+        }
+    }
+}

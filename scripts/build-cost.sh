@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Measures what the CacheGen generator and analyzers cost a command-line build: writes a project of
+# 30 services like the sample's RackService (10 annotated methods each: 300 in all), builds it with
+# `dotnet build -v:d -p:ReportAnalyzer=true` and prints the compiler's per-generator and per-analyzer times.
+# Usage: scripts/build-cost.sh [runs]   (default 3 runs; the first one after the restore is also printed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${1:-3}"
+root=$(pwd)
+dotnet build generator/CacheGen.Generator.csproj -c Release -nologo -v:q >/dev/null
+dotnet build analyzers/CacheGen.Analyzers/CacheGen.Analyzers.csproj -c Release -nologo -v:q >/dev/null
+dotnet build runtime/CacheGen.csproj -c Release -nologo -v:q >/dev/null
+
+dir=$(mktemp -d /tmp/cachegen-buildcost.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+cat > "$dir/BuildCost.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <TargetFramework>net10.0</TargetFramework>
+    <Nullable>enable</Nullable>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <TreatWarningsAsErrors>false</TreatWarningsAsErrors>
+  </PropertyGroup>
+  <ItemGroup>
+    <Reference Include="CacheGen" HintPath="$root/runtime/bin/Release/net10.0/CacheGen.dll" />
+    <Analyzer Include="$root/generator/bin/Release/netstandard2.0/CacheGen.Generator.dll" />
+    <Analyzer Include="$root/analyzers/CacheGen.Analyzers/bin/Release/netstandard2.0/CacheGen.Analyzers.dll" />
+  </ItemGroup>
+</Project>
+XML
+for s in $(seq 0 29); do
+cat > "$dir/RackService$s.cs" <<CS
+using CacheGen;
+
+namespace BuildCost.S$s;
+
+public sealed record ThermalReport(int RackId, double InletCelsius, double OutletCelsius, string Status, long Computation);
+public sealed record SearchHit(int Id, string Title);
+public sealed record RackUpdate(double InletCelsius, double OutletCelsius);
+public enum RackKind { Compute, Storage, Network }
+
+public sealed partial class RackService(ICacheClient cache)
+{
+    [Cached("thermal$s", 300, Key = "rack:{rackId}", Tags = ["rack:{rackId}"])]
+    public partial Task<ThermalReport> GetThermalAnalysisAsync(int rackId, CancellationToken ct = default);
+
+    [InvalidatesCache("thermal$s", Key = "rack:{rackId}")]
+    [InvalidatesCache(Tags = ["rack:{rackId}"])]
+    public partial Task UpdateRackAsync(int rackId, RackUpdate update, CancellationToken ct = default);
+
+    [Cached("search$s", 3600)]
+    public partial ValueTask<IReadOnlyList<SearchHit>> SearchAsync(string query, int limit, CancellationToken ct = default);
+
+    [InvalidatesCache("search$s")]
+    public partial void RebuildSearchIndex();
+
+    [Cached("kind$s", 600, Key = "kind:{kind}:{page}")]
+    public partial Task<List<SearchHit>> ByKindAsync(RackKind kind, int page, CancellationToken ct = default);
+
+    [InvalidatesCache("kind$s")]
+    public partial Task ReclassifyAsync(int rackId, RackKind kind);
+
+    [Cached("hits$s", 120, Key = "hit:{id}")]
+    public partial SearchHit? GetHit(Guid id);
+
+    [Cached("range$s", 300)]
+    public partial Task<ThermalReport[]> RangeAsync(DateOnly from, DateOnly to, RackKind? kind, CancellationToken ct = default);
+
+    [InvalidatesCache("range$s")]
+    [InvalidatesCache("hits$s")]
+    public partial Task ClearAsync();
+
+    [Cached("update$s", 60)]
+    public partial ValueTask<RackUpdate> LastUpdateAsync(int rackId, CancellationToken ct = default);
+
+    private Task<ThermalReport> GetThermalAnalysisAsyncCore(int rackId, CancellationToken ct) => Task.FromResult(new ThermalReport(rackId, 20, 30, "ok", 1));
+    private Task UpdateRackAsyncCore(int rackId, RackUpdate update, CancellationToken ct) => Task.CompletedTask;
+    private ValueTask<IReadOnlyList<SearchHit>> SearchAsyncCore(string query, int limit, CancellationToken ct) => new(new List<SearchHit>());
+    private void RebuildSearchIndexCore() { }
+    private Task<List<SearchHit>> ByKindAsyncCore(RackKind kind, int page, CancellationToken ct) => Task.FromResult(new List<SearchHit>());
+    private Task ReclassifyAsyncCore(int rackId, RackKind kind) => Task.CompletedTask;
+    private SearchHit? GetHitCore(Guid id) => null;
+    private Task<ThermalReport[]> RangeAsyncCore(DateOnly from, DateOnly to, RackKind? kind, CancellationToken ct) => Task.FromResult(Array.Empty<ThermalReport>());
+    private Task ClearAsyncCore() => Task.CompletedTask;
+    private ValueTask<RackUpdate> LastUpdateAsyncCore(int rackId, CancellationToken ct) => new(new RackUpdate(1, 2));
+}
+CS
+done
+cd "$dir"
+dotnet restore -nologo -v:q >/dev/null
+for i in $(seq 1 "$runs"); do
+  touch RackService0.cs
+  dotnet build --no-restore -nologo -v:d -p:ReportAnalyzer=true -p:UseSharedCompilation=true > build.log 2>&1 || { tail -30 build.log; exit 1; }
+  echo "run $i: $(grep -cE 'warning CGEN|error CGEN' build.log || true) CGEN lines"
+  grep -E '^\s+[0-9.<]+ +[0-9<]+ +CacheGen\.(Generator|Analyzers)' build.log | sed 's/^ */  /' | sort -u
+  grep -E 'Total (analyzer|generator) execution time' build.log | sed 's/^ */  /'
+done
