@@ -12,7 +12,7 @@ namespace CacheGen.CodeFixes.Tests;
 
 /// <summary>
 /// <c>Microsoft.CodeAnalysis.CSharp.CodeFix.Testing</c> set up as a build runs CacheGen: the generator and the three
-/// analyzers on .NET 10 reference assemblies plus the CacheGen runtime. Markup (<c>{|CGEN016:region|}</c>) gives each
+/// analyzers on .NET 10 reference assemblies plus the CacheGen runtime and MessagePack. Markup (<c>{|CGEN016:region|}</c>) gives each
 /// expected diagnostic's id and span; any other diagnostic, compiler errors included, fails the test, before and after
 /// the fix. The fix is applied until no fixable diagnostic is left (and must get there in the iterations given), and,
 /// for providers with a fix-all provider, fix-all in document, project and solution scope must give the same text.
@@ -22,12 +22,16 @@ internal sealed class CodeFixTest<TCodeFix> : CSharpCodeFixTest<EmptyDiagnosticA
 {
     private static readonly MetadataReference s_runtime = MetadataReference.CreateFromFile(typeof(CachedAttribute).Assembly.Location);
 
+    // generated value formatters implement MessagePack's IMessagePackFormatter<T>: a build of a cached method needs it too
+    private static readonly MetadataReference s_messagePack = MetadataReference.CreateFromFile(typeof(global::MessagePack.MessagePackWriter).Assembly.Location);
+
     public CodeFixTest()
     {
         // no reference-assembly download at test time: the .NET 10 set ships in Basic.Reference.Assemblies.Net100
         ReferenceAssemblies = new ReferenceAssemblies("net10.0");
         TestState.AdditionalReferences.AddRange(Net100.References.All);
         TestState.AdditionalReferences.Add(s_runtime);
+        TestState.AdditionalReferences.Add(s_messagePack);
 
         // the generator's output is checked by the generator's own snapshot tests; here it has to compile, nothing more
         TestBehaviors = TestBehaviors.SkipGeneratedSourcesCheck;
