@@ -11,8 +11,8 @@ using Microsoft.CodeAnalysis.Testing;
 namespace CacheGen.CodeFixes.Tests;
 
 /// <summary>
-/// <c>Microsoft.CodeAnalysis.CSharp.CodeFix.Testing</c> set up as a build runs CacheGen: the generator and the three
-/// analyzers on .NET 10 reference assemblies plus the CacheGen runtime. Markup (<c>{|CGEN016:region|}</c>) gives each
+/// <c>Microsoft.CodeAnalysis.CSharp.CodeFix.Testing</c> set up as a build runs CacheGen: the generator and every
+/// analyzer on .NET 10 reference assemblies plus the CacheGen runtime. Markup (<c>{|CGEN016:region|}</c>) gives each
 /// expected diagnostic's id and span; any other diagnostic, compiler errors included, fails the test, before and after
 /// the fix. The fix is applied until no fixable diagnostic is left (and must get there in the iterations given), and,
 /// for providers with a fix-all provider, fix-all in document, project and solution scope must give the same text.
@@ -21,6 +21,11 @@ internal sealed class CodeFixTest<TCodeFix> : CSharpCodeFixTest<EmptyDiagnosticA
     where TCodeFix : CodeFixProvider, new()
 {
     private static readonly MetadataReference s_runtime = MetadataReference.CreateFromFile(typeof(CachedAttribute).Assembly.Location);
+
+    private static readonly Type[] s_analyzerTypes = typeof(CachedMethodAnalyzer).Assembly.GetTypes()
+        .Where(t => !t.IsAbstract && t.IsSubclassOf(typeof(DiagnosticAnalyzer)) && t.IsDefined(typeof(DiagnosticAnalyzerAttribute), inherit: false))
+        .OrderBy(t => t.FullName, StringComparer.Ordinal)
+        .ToArray();
 
     public CodeFixTest()
     {
@@ -33,8 +38,9 @@ internal sealed class CodeFixTest<TCodeFix> : CSharpCodeFixTest<EmptyDiagnosticA
         TestBehaviors = TestBehaviors.SkipGeneratedSourcesCheck;
     }
 
-    protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() =>
-        [new CachedMethodAnalyzer(), new CacheConsistencyAnalyzer(), new NondeterministicCoreAnalyzer()];
+    /// <summary>Every analyzer the analyzers assembly exports, as a build loads them.</summary>
+    protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => s_analyzerTypes.Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!);
+
 
     protected override IEnumerable<Type> GetSourceGenerators() => [typeof(CacheGenGenerator)];
 
