@@ -57,8 +57,8 @@ public sealed class PackageLayoutTests(PackedPackage package)
     }
 
     [Theory]
-    [InlineData("CacheGen.Generator.dll", "Microsoft.CodeAnalysis.CSharp")]
-    [InlineData("CacheGen.Analyzers.dll", "Microsoft.CodeAnalysis.CSharp")]
+    [InlineData("CacheGen.Generator.dll", "Microsoft.CodeAnalysis")]
+    [InlineData("CacheGen.Analyzers.dll", "Microsoft.CodeAnalysis")]
     [InlineData("CacheGen.CodeFixes.dll", "Microsoft.CodeAnalysis.Workspaces")]
     public void RoslynComponent_IsBuiltAgainstRoslyn48(string file, string expectedReference)
     {
