@@ -11,8 +11,8 @@ using Microsoft.CodeAnalysis.Testing;
 namespace CacheGen.CodeFixes.Tests;
 
 /// <summary>
-/// <c>Microsoft.CodeAnalysis.CSharp.CodeFix.Testing</c> set up as a build runs CacheGen: the generator and the three
-/// analyzers on .NET 10 reference assemblies plus the CacheGen runtime and MessagePack. Markup (<c>{|CGEN016:region|}</c>) gives each
+/// <c>Microsoft.CodeAnalysis.CSharp.CodeFix.Testing</c> set up as a build runs CacheGen: the generator and every
+/// analyzer on .NET 10 reference assemblies plus the CacheGen runtime. Markup (<c>{|CGEN016:region|}</c>) gives each
 /// expected diagnostic's id and span; any other diagnostic, compiler errors included, fails the test, before and after
 /// the fix. The fix is applied until no fixable diagnostic is left (and must get there in the iterations given), and,
 /// for providers with a fix-all provider, fix-all in document, project and solution scope must give the same text.
@@ -20,25 +20,27 @@ namespace CacheGen.CodeFixes.Tests;
 internal sealed class CodeFixTest<TCodeFix> : CSharpCodeFixTest<EmptyDiagnosticAnalyzer, TCodeFix, DefaultVerifier>
     where TCodeFix : CodeFixProvider, new()
 {
-    private static readonly MetadataReference s_runtime = MetadataReference.CreateFromFile(typeof(CachedAttribute).Assembly.Location);
+    private static readonly MetadataReference[] s_runtime = RuntimeAndDependencies();
 
-    // generated value formatters implement MessagePack's IMessagePackFormatter<T>: a build of a cached method needs it too
-    private static readonly MetadataReference s_messagePack = MetadataReference.CreateFromFile(typeof(global::MessagePack.MessagePackWriter).Assembly.Location);
+    private static readonly Type[] s_analyzerTypes = typeof(CachedMethodAnalyzer).Assembly.GetTypes()
+        .Where(t => !t.IsAbstract && t.IsSubclassOf(typeof(DiagnosticAnalyzer)) && t.IsDefined(typeof(DiagnosticAnalyzerAttribute), inherit: false))
+        .OrderBy(t => t.FullName, StringComparer.Ordinal)
+        .ToArray();
 
     public CodeFixTest()
     {
         // no reference-assembly download at test time: the .NET 10 set ships in Basic.Reference.Assemblies.Net100
         ReferenceAssemblies = new ReferenceAssemblies("net10.0");
         TestState.AdditionalReferences.AddRange(Net100.References.All);
-        TestState.AdditionalReferences.Add(s_runtime);
-        TestState.AdditionalReferences.Add(s_messagePack);
+        TestState.AdditionalReferences.AddRange(s_runtime);
 
         // the generator's output is checked by the generator's own snapshot tests; here it has to compile, nothing more
         TestBehaviors = TestBehaviors.SkipGeneratedSourcesCheck;
     }
 
-    protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() =>
-        [new CachedMethodAnalyzer(), new NondeterministicCoreAnalyzer()];
+    /// <summary>Every analyzer the analyzers assembly exports, as a build loads them.</summary>
+    protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => s_analyzerTypes.Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!);
+
 
     protected override IEnumerable<Type> GetSourceGenerators() => [typeof(CacheGenGenerator)];
 
@@ -47,6 +49,34 @@ internal sealed class CodeFixTest<TCodeFix> : CSharpCodeFixTest<EmptyDiagnosticA
 
     protected override CompilationOptions CreateCompilationOptions() =>
         ((CSharpCompilationOptions)base.CreateCompilationOptions()).WithNullableContextOptions(NullableContextOptions.Enable);
+
+    /// <summary>
+    /// The CacheGen runtime and every non-framework assembly it references, transitively: what a project gets from the
+    /// package's dependencies (generated code uses some of them directly, e.g. the serializer's types).
+    /// </summary>
+    private static MetadataReference[] RuntimeAndDependencies()
+    {
+        string framework = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+        var found = new Dictionary<string, System.Reflection.Assembly>(StringComparer.Ordinal);
+        var pending = new Stack<System.Reflection.Assembly>([typeof(CachedAttribute).Assembly]);
+        while (pending.TryPop(out var assembly))
+        {
+            if (!found.TryAdd(assembly.GetName().Name!, assembly))
+            {
+                continue;
+            }
+
+            foreach (var name in assembly.GetReferencedAssemblies())
+            {
+                if (!found.ContainsKey(name.Name!) && System.Reflection.Assembly.Load(name) is { } referenced && Path.GetDirectoryName(referenced.Location) != framework)
+                {
+                    pending.Push(referenced);
+                }
+            }
+        }
+
+        return found.Values.OrderBy(a => a.GetName().Name, StringComparer.Ordinal).Select(a => (MetadataReference)MetadataReference.CreateFromFile(a.Location)).ToArray();
+    }
 
     /// <summary>Fixes <paramref name="source"/> (with markup) into <paramref name="fixedSource"/> with the provider's action <paramref name="actionIndex"/>.</summary>
     /// <param name="iterations">How many fixes, one at a time, it takes to reach the fixed code (a fixed point: no fixable diagnostic left).</param>

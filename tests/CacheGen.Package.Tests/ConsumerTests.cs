@@ -75,6 +75,11 @@ public sealed class ConsumerTests(PackedPackage package, ITestOutputHelper outpu
         Step(app, "dotnet", "add", "package", "Microsoft.Extensions.DependencyInjection", "--version", "10.0.14", "--no-restore");
         Step(app, "dotnet", "add", "package", "CacheGen", "--version", package.Version);
 
+        // what the app restored: CacheGen and its runtime dependencies, nothing from Roslyn
+        string assets = File.ReadAllText(Path.Combine(app, "obj", "project.assets.json"));
+        Assert.Contains($"\"CacheGen/{package.Version}\"", assets, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"Microsoft.CodeAnalysis", assets, StringComparison.Ordinal);
+
         // build: the bad key's warning with its absolute help link, and one generated file per cached method
         var build = Step(app, "dotnet", "build", "-nologo", "--disable-build-servers", "-p:EmitCompilerGeneratedFiles=true");
         Assert.Matches(new Regex(@"warning CGEN016: .*'region'"), build.Output);

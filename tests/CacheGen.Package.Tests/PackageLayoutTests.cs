@@ -57,8 +57,8 @@ public sealed class PackageLayoutTests(PackedPackage package)
     }
 
     [Theory]
-    [InlineData("CacheGen.Generator.dll", "Microsoft.CodeAnalysis.CSharp")]
-    [InlineData("CacheGen.Analyzers.dll", "Microsoft.CodeAnalysis.CSharp")]
+    [InlineData("CacheGen.Generator.dll", "Microsoft.CodeAnalysis")]
+    [InlineData("CacheGen.Analyzers.dll", "Microsoft.CodeAnalysis")]
     [InlineData("CacheGen.CodeFixes.dll", "Microsoft.CodeAnalysis.Workspaces")]
     public void RoslynComponent_IsBuiltAgainstRoslyn48(string file, string expectedReference)
     {
@@ -78,8 +78,11 @@ public sealed class PackageLayoutTests(PackedPackage package)
     public void HelpLinks_AreAbsoluteUnderTheRepositoryUrl_AndEveryPageShips()
     {
         string repositoryUrl = package.Metadata.Elements().Single(e => e.Name.LocalName == "repository").Attribute("url")!.Value;
-        var analyzers = Assembly.LoadFile(package.FileOf(AnalyzerFolder + "CacheGen.Analyzers.dll"));
-        var descriptors = analyzers.GetType("CacheGen.Analyzers.DiagnosticDescriptors", throwOnError: true)!
+        // the catalogue is compiled into the generator or the analyzers assembly (both ship side by side)
+        var catalogue = new[] { "CacheGen.Generator.dll", "CacheGen.Analyzers.dll" }
+            .Select(f => Assembly.LoadFile(package.FileOf(AnalyzerFolder + f)).GetType("CacheGen.Analyzers.DiagnosticDescriptors"))
+            .First(t => t is not null)!;
+        var descriptors = catalogue
             .GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
             .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
             .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
