@@ -38,7 +38,13 @@ public sealed partial class CacheGenGenerator
 
             if (spec.Cache is { } cache)
             {
-                w.WriteLine($"private static readonly {KnownNames.CachedMethod} {cache.DescriptorName} = new({Literal(cache.CacheNamespace)}, {Literal(cache.Identity)}, {cache.TtlSeconds.ToString(CultureInfo.InvariantCulture)}, {Literal(cache.SchemaFingerprint)});");
+                string descriptor = cache.Value is { } value
+                    ? $"{KnownNames.CachedMethod}<{value.RootType}>"
+                    : KnownNames.CachedMethod;
+                string valueArguments = cache.Value is { } v
+                    ? $", {Values.ValueEmitter.FormatterExpression(v)}, {(v.IsDeeplyImmutable ? "true" : "false")}"
+                    : string.Empty;
+                w.WriteLine($"private static readonly {descriptor} {cache.DescriptorName} = new({Literal(cache.CacheNamespace)}, {Literal(cache.Identity)}, {cache.TtlSeconds.ToString(CultureInfo.InvariantCulture)}, {Literal(cache.SchemaFingerprint)}{valueArguments});");
                 w.WriteLine();
             }
 

@@ -185,63 +185,6 @@ public sealed partial class CacheGenGenerator
                 _ => "by-reference parameters cannot be cached",
             };
 
-        /// <summary>Why a cached value type cannot be stored and read back as the same value, or null.</summary>
-        private static string? ValueProblem(ITypeSymbol type)
-        {
-            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
-            {
-                type = nullable.TypeArguments[0];
-            }
-
-            var definition = type.OriginalDefinition;
-            if (type.IsRefLikeType || type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer)
-            {
-                return "a ref struct or pointer cannot outlive the call";
-            }
-
-            if (type.TypeKind == TypeKind.Delegate)
-            {
-                return "a delegate is code, not data";
-            }
-
-            if (type.SpecialType == SpecialType.System_Object || type.TypeKind == TypeKind.Dynamic)
-            {
-                return "an object or dynamic reads back as a JsonElement, not the value that was stored";
-            }
-
-            if (HasFullName(definition, "System.Collections.Generic.IEnumerable`1") || HasFullName(definition, "System.Collections.IEnumerable")
-                || HasFullName(definition, "System.Linq.IQueryable`1") || HasFullName(definition, "System.Collections.Generic.IAsyncEnumerable`1"))
-            {
-                return "a lazy sequence would cache the query, not its results; return a list or an array";
-            }
-
-            if (HasFullName(definition, "System.Threading.Tasks.Task") || HasFullName(definition, "System.Threading.Tasks.Task`1")
-                || HasFullName(definition, "System.Threading.Tasks.ValueTask") || HasFullName(definition, "System.Threading.Tasks.ValueTask`1"))
-            {
-                return "a task is a computation in flight";
-            }
-
-            for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
-            {
-                if (HasFullName(t, "System.IO.Stream"))
-                {
-                    return "a stream is a handle, not data";
-                }
-            }
-
-            if (type.TypeKind == TypeKind.Interface && !type.AllInterfaces.Any(i => HasFullName(i.OriginalDefinition, "System.Collections.Generic.IEnumerable`1")))
-            {
-                return "an interface that is not a collection cannot be created when the entry is read";
-            }
-
-            if (type.IsAbstract && type.TypeKind == TypeKind.Class)
-            {
-                return "an abstract class cannot be created when the entry is read";
-            }
-
-            return null;
-        }
-
         /// <summary>
         /// The public instance properties and fields of a type, its base types' included (most derived first, each
         /// name once): a key or fingerprint that skipped inherited members would let values that differ only there share an entry.
@@ -292,43 +235,6 @@ public sealed partial class CacheGenGenerator
             }
 
             return Array.Empty<string>();
-        }
-
-        private static string ValueFingerprint(ITypeSymbol type, int depth, HashSet<ITypeSymbol> visiting)
-        {
-            string name = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
-            if (depth > 6 || type.SpecialType != SpecialType.None || type.TypeKind is TypeKind.TypeParameter or TypeKind.Enum || !visiting.Add(type))
-            {
-                return type.TypeKind == TypeKind.Enum
-                    ? name + "(" + string.Join(",", type.GetMembers().OfType<IFieldSymbol>().Select(f => f.Name + "=" + f.ConstantValue)) + ")"
-                    : name;
-            }
-
-            var sb = new StringBuilder(name);
-            if (type is IArrayTypeSymbol array)
-            {
-                sb.Append('[').Append(ValueFingerprint(array.ElementType, depth + 1, visiting)).Append(']');
-            }
-            else if (type is INamedTypeSymbol named)
-            {
-                foreach (var argument in named.TypeArguments)
-                {
-                    sb.Append('<').Append(ValueFingerprint(argument, depth + 1, visiting)).Append('>');
-                }
-
-                if (!name.StartsWith("global::System.", StringComparison.Ordinal))
-                {
-                    var members = InstanceMembers(named)
-                        .Where(m => !m.IsStatic && m.DeclaredAccessibility == Accessibility.Public && m is IPropertySymbol { IsIndexer: false } or IFieldSymbol { IsImplicitlyDeclared: false })
-                        .Select(m => m.Name + ":" + ValueFingerprint(m is IPropertySymbol p ? p.Type : ((IFieldSymbol)m).Type, depth + 1, visiting)
-                            + (m is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true } ? "!" : string.Empty))
-                        .OrderBy(s => s, StringComparer.Ordinal);
-                    sb.Append('{').Append(string.Join(";", members)).Append('}');
-                }
-            }
-
-            visiting.Remove(type);
-            return sb.ToString();
         }
 
         private static string TypeKeyword(INamedTypeSymbol type) => type switch

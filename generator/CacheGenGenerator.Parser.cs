@@ -31,7 +31,7 @@ public sealed partial class CacheGenGenerator
         /// <summary>The generator's transform for <c>[Cached]</c>.</summary>
         public static MethodAnalysis AnalyzeCached(GeneratorAttributeSyntaxContext context, CancellationToken ct) =>
             context.TargetSymbol is IMethodSymbol method && context.Attributes.Length > 0
-                ? AnalyzeCached(method, context.Attributes[0], ct)
+                ? AnalyzeCached(method, context.Attributes[0], context.SemanticModel.Compilation, ct)
                 : MethodAnalysis.None;
 
         /// <summary>The generator's transform for <c>[InvalidatesCache]</c> (all of a method's attributes together).</summary>
@@ -41,7 +41,7 @@ public sealed partial class CacheGenGenerator
                 : MethodAnalysis.None;
 
         /// <summary>Analyzes a <c>[Cached]</c> method (one that also invalidates gets CGEN008 here).</summary>
-        public static MethodAnalysis AnalyzeCached(IMethodSymbol method, AttributeData attribute, CancellationToken ct)
+        public static MethodAnalysis AnalyzeCached(IMethodSymbol method, AttributeData attribute, Compilation compilation, CancellationToken ct)
         {
             var problems = new Problems();
             var common = ParseCommon(method, isCached: true, problems, ct);
@@ -55,10 +55,29 @@ public sealed partial class CacheGenGenerator
                 problems.Add(DiagnosticDescriptors.CachedAndInvalidates, method.Locations[0], method.Name);
             }
 
-            var cache = ParseCache(method, attribute, common, problems, out var use, ct);
-            bool cacheable = common.Body == MethodBody.Generated
-                && common.ReturnKind is not (ReturnKind.Void or ReturnKind.TaskVoid or ReturnKind.ValueTaskVoid)
-                && !problems.Has(DiagnosticIds.ValueNotCacheable);
+            // the value's type walk: a formatter graph, or the problem that keeps the method uncached (CGEN025, CGEN030)
+            ValueGraphSpec? graph = null;
+            if (ClassifyReturn(method.ReturnType, out var valueType) is not (ReturnKind.Void or ReturnKind.TaskVoid or ReturnKind.ValueTaskVoid) && valueType is not null)
+            {
+                var serializer = Values.ValueWalker.SerializerArgument(attribute);
+                if (serializer is not null && Values.ValueWalker.SerializerProblem(serializer, valueType) is { } bad)
+                {
+                    problems.Add(DiagnosticDescriptors.UnusableSerializer, method.Locations[0], serializer.ToDisplayString(), method.Name, bad);
+                }
+                else
+                {
+                    var value = Values.ValueWalker.Analyze(valueType, serializer, compilation, ct);
+                    if (value.Problem is { } problem)
+                    {
+                        problems.Add(DiagnosticDescriptors.ValueNotCacheable, method.Locations[0], method.Name, valueType.ToDisplayString(), problem);
+                    }
+
+                    graph = value.Graph;
+                }
+            }
+
+            var cache = ParseCache(method, attribute, common, graph, problems, out var use, ct);
+            bool cacheable = common.Body == MethodBody.Generated && graph is not null;
 
             // a method whose key or value is refused still gets a body that calls Core uncached, so the build shows
             // the analyzer's diagnostic instead of a bare CS8795
@@ -224,10 +243,6 @@ public sealed partial class CacheGenGenerator
             {
                 problems.Add(DiagnosticDescriptors.UnsupportedReturnType, location, method.Name, verb, method.ReturnType.ToDisplayString(), "has no value to cache; use Task<T>, ValueTask<T> or T");
             }
-            else if (isCached && valueType is not null && ValueProblem(valueType) is { } valueProblem)
-            {
-                problems.Add(DiagnosticDescriptors.ValueNotCacheable, location, method.Name, valueType.ToDisplayString(), valueProblem);
-            }
 
             var typeArguments = new List<string>();
             for (var type = method.ContainingType; type is not null; type = type.ContainingType)
@@ -265,8 +280,8 @@ public sealed partial class CacheGenGenerator
                 EquatableArray<InvalidationSpec>.Empty);
         }
 
-        /// <summary>The <c>[Cached]</c> attribute: namespace, TTL, key, tags, fingerprint. Null when any of them is refused.</summary>
-        private static CacheSpec? ParseCache(IMethodSymbol method, AttributeData attribute, MethodSpec common, Problems problems, out CacheUseSpec? use, CancellationToken ct)
+        /// <summary>The <c>[Cached]</c> attribute: namespace, TTL, key, tags, fingerprint. Null when any of them (or the value) is refused.</summary>
+        private static CacheSpec? ParseCache(IMethodSymbol method, AttributeData attribute, MethodSpec common, ValueGraphSpec? value, Problems problems, out CacheUseSpec? use, CancellationToken ct)
         {
             use = null;
             var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(ct) as AttributeSyntax;
@@ -353,17 +368,16 @@ public sealed partial class CacheGenGenerator
                 use = new CacheUseSpec(true, method.Name, method.ToDisplayString(), useNs, useTtl, keyShape, new EquatableArray<KeyShapeSpec>(tagShapes), LocationInfo.From(attributeLocation));
             }
 
-            if (!valid || key is null || !tagsValid)
+            if (!valid || key is null || !tagsValid || value is null)
             {
                 return null;
             }
 
             string descriptor = "__cacheGen_" + method.Name + (method.ContainingType.GetMembers(method.Name).Length > 1 ? "_" + SignatureHash(method) : string.Empty);
-            var valueType = method.ReturnType is INamedTypeSymbol { IsGenericType: true } named && common.ValueType is not null && common.ReturnKind != ReturnKind.Sync ? named.TypeArguments[0] : method.ReturnType;
 
-            // one fingerprint of what a hit returns and what its key means: a deploy that changes either reads as a miss
-            string fingerprint = Hash(ValueFingerprint(valueType, 0, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default)) + "|key:" + KeyShape(identity, key.Value) + "|" + NamedString(attribute, "Version"), 8);
-            return new CacheSpec(ns!, ttl, descriptor, keyIdentity, keyTemplate, new EquatableArray<string>(tagTemplates), key.Value, new EquatableArray<EquatableArray<KeySegmentSpec>>(tags), fingerprint);
+            // the value's type walk and what the key means: a deploy that changes either reads as a miss
+            string fingerprint = Hash(value.Fingerprint + "|key:" + KeyShape(identity, key.Value) + "|" + NamedString(attribute, "Version"), 8);
+            return new CacheSpec(ns!, ttl, descriptor, keyIdentity, keyTemplate, new EquatableArray<string>(tagTemplates), key.Value, new EquatableArray<EquatableArray<KeySegmentSpec>>(tags), fingerprint, value);
         }
 
         private static bool HasAttribute(IMethodSymbol method, string metadataName)

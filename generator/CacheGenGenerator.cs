@@ -48,6 +48,22 @@ public sealed partial class CacheGenGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(cachedAnalyses.Where(static a => a.Tree is not null), static (spc, a) => ReportProblems(spc, a));
         context.RegisterSourceOutput(invalidatingAnalyses.Where(static a => a.Tree is not null), static (spc, a) => ReportProblems(spc, a));
 
+        // the value formatters: reduce each spec to its type graph first, so a key or body edit changes nothing here
+        var valueTypes = cached.Select(static (spec, _) => spec.Cache?.Value?.Types ?? EquatableArray<ValueTypeSpec>.Empty)
+            .Collect()
+            .Select(static (graphs, _) => new EquatableArray<ValueTypeSpec>(graphs.SelectMany(g => g)
+                .GroupBy(t => t.Id, System.StringComparer.Ordinal)
+                .Select(g => g.First())
+                .OrderBy(t => t.Id, System.StringComparer.Ordinal)))
+            .WithTrackingName(TrackingNames.ValueFormatters);
+        context.RegisterSourceOutput(valueTypes, static (spc, types) =>
+        {
+            if (types.Count > 0)
+            {
+                spc.AddSource(Values.ValueEmitter.HintName, Values.ValueEmitter.Emit(types, Emitter.Version));
+            }
+        });
+
         // the key catalogue: reduce each spec to its catalogue lines first, so a body edit changes nothing here
         var catalog = cached.Select(static (spec, _) => Emitter.CatalogLines(spec))
             .Collect()

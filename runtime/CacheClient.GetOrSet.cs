@@ -46,7 +46,7 @@ public sealed partial class CacheClient
 
         if (!created)
         {
-            return flight.Task.GetAwaiter().GetResult();
+            return CopyForJoiner(method, flight.Task.GetAwaiter().GetResult());
         }
 
         try
@@ -146,7 +146,8 @@ public sealed partial class CacheClient
 
         try
         {
-            return await flight.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            T value = await flight.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return created ? value : CopyForJoiner(method, value);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -300,7 +301,7 @@ public sealed partial class CacheClient
 
         try
         {
-            value = _serializer.Deserialize<T>(entry.Payload.Span);
+            value = DeserializeValue<T>(method, entry.Payload);
             return true;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -346,16 +347,8 @@ public sealed partial class CacheClient
             return;
         }
 
-        byte[] payload;
-        try
+        if (SerializeValue(method, value) is not { } payload)
         {
-            payload = _serializer.Serialize(value);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            Interlocked.Increment(ref _errors);
-            _metrics.Error("serialization", "write", ns);
-            Log.SerializationFailed(_logger, ns, e);
             return;
         }
 

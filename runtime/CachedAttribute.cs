@@ -41,4 +41,13 @@ public sealed class CachedAttribute : Attribute
 
     /// <summary>Gets or sets an explicit version that is part of the key, e.g. <c>"v1"</c>; change it to retire every entry of this method.</summary>
     public string? Version { get; set; }
+
+    /// <summary>
+    /// Gets or sets the escape hatch for a value type CacheGen cannot prove: a class with a public parameterless
+    /// constructor that implements <c>MessagePack.Formatters.IMessagePackFormatter&lt;T&gt;</c> for the method's value
+    /// type. CacheGen then skips its own type walk for this method and trusts your formatter to round-trip the value
+    /// exactly; its fingerprint is the formatter's name and <see cref="Version"/>, so bump <see cref="Version"/> when
+    /// the formatter's output changes.
+    /// </summary>
+    public Type? Serializer { get; set; }
 }

@@ -4,7 +4,7 @@ namespace CacheGen;
 /// What the generator knows about one <see cref="CachedAttribute"/> method, emitted once per method as a
 /// static field and passed to <see cref="ICacheClient"/> on every call.
 /// </summary>
-public sealed class CachedMethod
+public class CachedMethod
 {
     /// <summary>Creates a descriptor. Called by generated code.</summary>
     /// <param name="namespace">The cache namespace.</param>

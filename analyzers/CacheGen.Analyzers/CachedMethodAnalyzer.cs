@@ -38,7 +38,8 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.ValueNotCacheable,
         DiagnosticDescriptors.InvalidationWithoutTarget,
         DiagnosticDescriptors.MemberNotInKey,
-        DiagnosticDescriptors.FormattableKeyPart);
+        DiagnosticDescriptors.FormattableKeyPart,
+        DiagnosticDescriptors.UnusableSerializer);
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = s_methodDescriptors.ToDictionary(d => d.Id);
 
@@ -103,7 +104,7 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         }
 
         var analysis = cached is not null
-            ? CacheGenGenerator.Parser.AnalyzeCached(method, cached, context.CancellationToken)
+            ? CacheGenGenerator.Parser.AnalyzeCached(method, cached, context.Compilation, context.CancellationToken)
             : CacheGenGenerator.Parser.AnalyzeInvalidating(method, invalidations!, context.CancellationToken);
         var tree = method.Locations[0].SourceTree;
         foreach (var problem in analysis.Diagnostics)

@@ -108,7 +108,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor ValueNotCacheable = Create(
         DiagnosticIds.ValueNotCacheable, "Return value cannot be cached",
-        "'{0}' returns '{1}', which cannot be cached: {2}", Usage, DiagnosticSeverity.Error);
+        "'{0}' returns '{1}', which CacheGen cannot prove to read back exactly: {2}", Usage, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor InvalidationWithoutTarget = Create(
         DiagnosticIds.InvalidationWithoutTarget, "Invalidation without a target",
@@ -121,6 +121,10 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor FormattableKeyPart = Create(
         DiagnosticIds.FormattableKeyPart, "Key part formats itself",
         "'{0}' of type '{1}' is written into keys of '{2}' by its own IFormattable.ToString(null, InvariantCulture): CacheGen cannot prove that equal values format alike and different values differently; key on its members, or silence CGEN028 where the formatting is invariant and exact", Keys, DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor UnusableSerializer = Create(
+        DiagnosticIds.UnusableSerializer, "Serializer cannot format the cached value",
+        "Serializer '{0}' on '{1}' cannot be used: {2}", Usage, DiagnosticSeverity.Error);
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, bool compilationEnd = false) =>
         new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics/" + id + ".md",

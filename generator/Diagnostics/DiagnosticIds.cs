@@ -31,4 +31,5 @@ internal static class DiagnosticIds
     public const string InvalidationWithoutTarget = "CGEN026";
     public const string MemberNotInKey = "CGEN027";
     public const string FormattableKeyPart = "CGEN028";
+    public const string UnusableSerializer = "CGEN030";
 }

@@ -6,4 +6,5 @@ internal static class TrackingNames
     public const string CachedMethods = nameof(CachedMethods);
     public const string InvalidatingMethods = nameof(InvalidatingMethods);
     public const string Catalog = nameof(Catalog);
+    public const string ValueFormatters = nameof(ValueFormatters);
 }

@@ -67,7 +67,8 @@ internal sealed record CacheSpec(
     EquatableArray<string> TagTemplates,
     EquatableArray<KeySegmentSpec> Key,
     EquatableArray<EquatableArray<KeySegmentSpec>> Tags,
-    string SchemaFingerprint);
+    string SchemaFingerprint,
+    ValueGraphSpec? Value = null);
 
 /// <summary>One <c>[InvalidatesCache]</c>.</summary>
 internal sealed record InvalidationSpec(string? CacheNamespace, string? KeyTemplate, EquatableArray<string> TagTemplates, EquatableArray<KeySegmentSpec> Key, EquatableArray<EquatableArray<KeySegmentSpec>> Tags);

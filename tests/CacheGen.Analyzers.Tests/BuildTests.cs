@@ -121,6 +121,8 @@ public sealed class BuildTests(BuildTests.Fixture fixture) : IClassFixture<Build
                   </PropertyGroup>
                   <ItemGroup>
                     <Reference Include="CacheGen" HintPath="{Path.Combine(bin, "CacheGen.dll")}" />
+                    <Reference Include="MessagePack" HintPath="{Path.Combine(bin, "MessagePack.dll")}" />
+                    <Reference Include="MessagePack.Annotations" HintPath="{Path.Combine(bin, "MessagePack.Annotations.dll")}" />
                     <Analyzer Include="{Path.Combine(bin, "CacheGen.Generator.dll")}" />
                     <Analyzer Include="{Path.Combine(bin, "CacheGen.Analyzers.dll")}" />
                   </ItemGroup>

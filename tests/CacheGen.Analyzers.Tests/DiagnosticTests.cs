@@ -596,12 +596,55 @@ public sealed class DiagnosticTests
             private Task<object> GetCore(int id) => Task.FromResult<object>(new Item(id));
 
             [Cached("items", 60)]
-            public partial IEnumerable<Item> {|CGEN025:All|}(int page);
-            private IEnumerable<Item> AllCore(int page) => new[] { new Item(page) };
+            public partial Task<Rack> {|CGEN025:GetRack|}(int id);
+            private Task<Rack> GetRackCore(int id) => Task.FromResult(new Rack());
+
+            [Cached("items", 60)]
+            public partial Task<Node> {|CGEN025:GetNode|}(int id);
+            private Task<Node> GetNodeCore(int id) => throw new NotImplementedException();
+
+            [Cached("items", 60)]
+            public partial Task<IShape> {|CGEN025:GetShape|}(int id);
+            private Task<IShape> GetShapeCore(int id) => throw new NotImplementedException();
+
+            [Cached("items", 60)]
+            public partial Task<Secret> {|CGEN025:GetSecret|}(int id);
+            private Task<Secret> GetSecretCore(int id) => throw new NotImplementedException();
 
             [Cached("items", 60)]
             public partial Func<int> {|CGEN025:Counter|}(int id);
             private Func<int> CounterCore(int id) => () => id;
+        }
+
+        public sealed class Rack { public string Name { get; private set; } = ""; }
+        public sealed class Node { public Node Next { get; set; } = null!; }
+        public interface IShape { double Area { get; } }
+        public sealed class Secret { private Secret() { } public int Code { get; set; } }
+        """);
+
+    [Fact]
+    public Task CGEN030_Fires_OnASerializerThatIsNotAFormatterOfTheValue() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Serializer = typeof(string))]
+            public partial Task<Item> {|CGEN030:Get|}(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+        """);
+
+    [Fact]
+    public Task CGEN030_DoesNotFire_OnAFormatterOfTheValue() => VerifyNoneAsync("CGEN030", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60, Serializer = typeof(ItemFormatter))]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+        }
+
+        public sealed class ItemFormatter : MessagePack.Formatters.IMessagePackFormatter<Item>
+        {
+            public void Serialize(ref MessagePack.MessagePackWriter writer, Item value, MessagePack.MessagePackSerializerOptions options) => writer.Write(value.Id);
+            public Item Deserialize(ref MessagePack.MessagePackReader reader, MessagePack.MessagePackSerializerOptions options) => new(reader.ReadInt32());
         }
         """);
 
@@ -616,7 +659,22 @@ public sealed class DiagnosticTests
             [Cached("items", 60)]
             public partial Dictionary<string, Item?> Map(int page);
             private Dictionary<string, Item?> MapCore(int page) => new();
+
+            [Cached("items", 60)]
+            public partial (int Count, string Label) Tuple(int page);
+            private (int Count, string Label) TupleCore(int page) => (page, "x");
+
+            [Cached("items", 60)]
+            public partial Tree Walk(int page);
+            private Tree WalkCore(int page) => new();
+
+            [Cached("items", 60)]
+            public partial Counter Count(int page);
+            private Counter CountCore(int page) => new(page);
         }
+
+        public sealed class Tree { public Tree? Left { get; set; } public List<Tree> Children { get; set; } = []; }
+        public sealed class Counter(int value) { public int Value { get; private set; } = value; public int Twice => Value * 2; }
         """);
 
     [Fact]

@@ -106,6 +106,8 @@ internal static class AnalyzerHarness
         return tpa.Split(Path.PathSeparator)
             .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "netstandard.dll")
             .Append(typeof(CachedAttribute).Assembly.Location)
+            .Append(typeof(MessagePack.MessagePackWriter).Assembly.Location)
+            .Append(typeof(MessagePack.KeyAttribute).Assembly.Location)
             .Distinct()
             .OrderBy(p => p, StringComparer.Ordinal)
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))

@@ -263,5 +263,14 @@ internal static class BadProjects
                 private Task<Item> QuoteCore(Money price) => Task.FromResult(new Item(1));
             }
             """,
+        ["CGEN030"] = Item + """
+            public partial class Svc(ICacheClient cache)
+            {
+                [Cached("items", 60, Serializer = typeof(string))]
+                public partial Task<Item> Get(int id);
+                private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+                public ICacheClient Cache => cache;
+            }
+            """,
     };
 }
