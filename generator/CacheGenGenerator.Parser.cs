@@ -31,7 +31,7 @@ public sealed partial class CacheGenGenerator
         /// <summary>The generator's transform for <c>[Cached]</c>.</summary>
         public static MethodAnalysis AnalyzeCached(GeneratorAttributeSyntaxContext context, CancellationToken ct) =>
             context.TargetSymbol is IMethodSymbol method && context.Attributes.Length > 0
-                ? AnalyzeCached(method, context.Attributes[0], ct)
+                ? AnalyzeCached(method, context.Attributes[0], context.SemanticModel.Compilation, ct)
                 : MethodAnalysis.None;
 
         /// <summary>The generator's transform for <c>[InvalidatesCache]</c> (all of a method's attributes together).</summary>
@@ -41,7 +41,7 @@ public sealed partial class CacheGenGenerator
                 : MethodAnalysis.None;
 
         /// <summary>Analyzes a <c>[Cached]</c> method (one that also invalidates gets CGEN008 here).</summary>
-        public static MethodAnalysis AnalyzeCached(IMethodSymbol method, AttributeData attribute, CancellationToken ct)
+        public static MethodAnalysis AnalyzeCached(IMethodSymbol method, AttributeData attribute, Compilation compilation, CancellationToken ct)
         {
             var problems = new Problems();
             var common = ParseCommon(method, isCached: true, problems, ct);

@@ -104,7 +104,7 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         }
 
         var analysis = cached is not null
-            ? CacheGenGenerator.Parser.AnalyzeCached(method, cached, context.CancellationToken)
+            ? CacheGenGenerator.Parser.AnalyzeCached(method, cached, context.Compilation, context.CancellationToken)
             : CacheGenGenerator.Parser.AnalyzeInvalidating(method, invalidations!, context.CancellationToken);
         var tree = method.Locations[0].SourceTree;
         foreach (var problem in analysis.Diagnostics)

@@ -57,6 +57,29 @@ public sealed class ValueRoundTripTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public void AValueThatCannotBeWritten_IsReturned_LoggedOnceForTheMethod_AndTheMethodStopsWriting()
+    {
+        var logger = new ListLogger();
+        using var client = new CacheClient(new MemoryCacheStore(TimeProvider.System), new SystemTextJsonCacheSerializer(), Options.Create(new CacheGenOptions()), logger);
+        var service = new ValueService(client) { DeviceSource = seed => new TaggedDevice<int> { Name = "t", Tag = seed } };
+
+        var results = Enumerable.Range(0, 3).Select(_ => service.GetDevice(4)).Concat([service.GetDevice(5)]).ToList();
+
+        // every call ran Core and got Core's value; nothing was stored; one warning for the method, every failure counted
+        Assert.Equal(4, service.CoreCalls);
+        Assert.All(results, r => Assert.IsType<TaggedDevice<int>>(r));
+        Assert.Single(logger.Entries, e => e.EventId.Id == 80);
+        Assert.Contains("TaggedDevice", logger.Entries.Single(e => e.EventId.Id == 80).Message, StringComparison.Ordinal);
+        Assert.Equal(1, client.GetStatistics().Errors);
+
+        // the method stays off even for a value it could write
+        service.DeviceSource = seed => new RackServer { Name = "ok", Cores = seed };
+        service.GetDevice(6);
+        service.GetDevice(6);
+        Assert.Equal(6, service.CoreCalls);
+    }
+
+    [Fact]
     public async Task ConcurrentMiss_GivesEachCallerItsOwnCopy_AsAHitWould()
     {
         using var client = MemoryClient(out _);

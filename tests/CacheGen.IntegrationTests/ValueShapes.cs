@@ -78,6 +78,12 @@ namespace CacheGen.IntegrationTests.Values
         public int Blades { get; set; }
     }
 
+    /// <summary>Generic, so the walk cannot list it as a known case of <see cref="RackDevice"/>: writing one must fail loudly, once.</summary>
+    public sealed class TaggedDevice<T> : RackDevice
+    {
+        public T? Tag { get; set; }
+    }
+
     [JsonDerivedType(typeof(Circle))]
     [JsonDerivedType(typeof(Square))]
     public abstract record Shape(string Color);
@@ -174,6 +180,8 @@ namespace CacheGen.IntegrationTests.Values
     {
         public Func<int, Everything> Source { get; set; } = _ => throw new InvalidOperationException("no source");
 
+        public Func<int, RackDevice> DeviceSource { get; set; } = seed => new RackServer { Name = "r" + seed, Cores = seed };
+
         public int CoreCalls;
 
         [Cached("values", 300)]
@@ -203,7 +211,7 @@ namespace CacheGen.IntegrationTests.Values
         private RackDevice GetDeviceCore(int seed)
         {
             Interlocked.Increment(ref CoreCalls);
-            return new RackServer { Name = "r" + seed, Cores = seed };
+            return DeviceSource(seed);
         }
 
         private Task<List<RackDevice>> GetDevicesAsyncCore(int seed)
