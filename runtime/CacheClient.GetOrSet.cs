@@ -46,6 +46,7 @@ public sealed partial class CacheClient
 
         if (!created)
         {
+            CacheCall.Joined(method, fullKey);
             return flight.Task.GetAwaiter().GetResult();
         }
 
@@ -66,6 +67,7 @@ public sealed partial class CacheClient
 
     private T Compute<TState, T>(CachedMethod method, string fullKey, string[]? tags, TState state, Func<TState, T> factory)
     {
+        using var call = CacheCall.Begin(method, fullKey, _store.Name, _options, _time);
         var lookup = WaitBounded(LookupAsync<T>(method, fullKey, tags, CancellationToken.None).AsTask());
         if (lookup.Hit)
         {
@@ -143,6 +145,10 @@ public sealed partial class CacheClient
         {
             _ = RunFlightAsync(flight, method, fullKey, tags, state, factory);
         }
+        else
+        {
+            CacheCall.Joined(method, fullKey);
+        }
 
         try
         {
@@ -186,6 +192,7 @@ public sealed partial class CacheClient
         Func<TState, CancellationToken, ValueTask<T>> factory,
         CancellationToken cancellationToken)
     {
+        using var call = CacheCall.Begin(method, fullKey, _store.Name, _options, _time);
         var lookup = await LookupAsync<T>(method, fullKey, tags, cancellationToken).ConfigureAwait(false);
         if (lookup.Hit)
         {
@@ -269,6 +276,7 @@ public sealed partial class CacheClient
         Interlocked.Increment(ref _misses);
         _metrics.Request("miss", ns);
         Log.Miss(_logger, fullKey);
+        CacheCall.Current?.OnMiss();
     }
 
     private bool TryDecode<T>(CachedMethod method, string fullKey, string[]? tags, byte[] bytes, string?[] stamps, out T? value)
@@ -301,6 +309,7 @@ public sealed partial class CacheClient
         try
         {
             value = _serializer.Deserialize<T>(entry.Payload.Span);
+            CacheCall.Current?.OnHit(entry.CreatedUnixMs);
             return true;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -369,6 +378,7 @@ public sealed partial class CacheClient
         string?[] stamps = lookup.Stamps!;
         byte[] envelope = Envelope.Write(fullKey, method.SchemaFingerprint, _time.GetUtcNow().ToUnixTimeMilliseconds(), stamps[0], tags, stamps[1..], payload);
         TimeSpan ttl = EntryTtl(method);
+        CacheCall.Current?.OnWrite(ttl);
         var (ok, written) = await ExecuteStoreAsync(
             "write",
             ns,

@@ -20,6 +20,7 @@ public sealed partial class CacheClient
         {
             Interlocked.Increment(ref _errors);
             _metrics.Error("circuit_open", operation, ns);
+            CacheCall.Current?.OnStoreError(operation, "circuit_open");
             return (false, default!);
         }
 
@@ -52,6 +53,7 @@ public sealed partial class CacheClient
             string errorType = Classify(e);
             Interlocked.Increment(ref _errors);
             _metrics.Error(errorType, operation, ns);
+            CacheCall.Current?.OnStoreError(operation, errorType);
             // one Warning per outage; write refusals have their own flag, re-armed only by a write that succeeds,
             // because reads keep succeeding meanwhile and would re-arm the general one on every call
             ref int logged = ref errorType == WriteRejected ? ref _writeRejectedLogged : ref _errorLogged;

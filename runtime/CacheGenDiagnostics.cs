@@ -6,6 +6,15 @@ public static class CacheGenDiagnostics
     /// <summary>The <see cref="System.Diagnostics.Metrics.Meter"/> name.</summary>
     public const string MeterName = "CacheGen";
 
+    /// <summary>
+    /// The <see cref="System.Diagnostics.ActivitySource"/> name: one span per cached call that read the store
+    /// (<c>AddSource(CacheGenDiagnostics.ActivitySourceName)</c> in OpenTelemetry).
+    /// </summary>
+    public const string ActivitySourceName = "CacheGen";
+
+    /// <summary>The operation name of a cached call's span; its display name is <c>get_or_set {namespace}</c>.</summary>
+    public const string GetOrSetActivityName = "cachegen.get_or_set";
+
     /// <summary>Counter of cache reads, tagged with <see cref="ResultTag"/> and <see cref="NamespaceTag"/>.</summary>
     public const string RequestsInstrument = "cachegen.cache.requests";
 
@@ -32,6 +41,12 @@ public static class CacheGenDiagnostics
 
     /// <summary>Tag holding the cache namespace (never the key).</summary>
     public const string NamespaceTag = "cachegen.cache.namespace";
+
+    /// <summary>Span attribute holding the full key, only when <see cref="CacheGenOptions.IncludeKeysInTraces"/> is set (keys may hold user data).</summary>
+    public const string KeyTag = "cachegen.cache.key";
+
+    /// <summary>Span attribute holding the store's name: <c>redis</c> or <c>memory</c>.</summary>
+    public const string StoreTag = "cachegen.cache.store";
 
     /// <summary>Tag holding the operation: <c>read</c>, <c>write</c>, <c>invalidate</c>, or the operator commands <c>invalidate_pattern</c> and <c>clear</c>.</summary>
     public const string OperationTag = "cachegen.cache.operation";

@@ -87,6 +87,13 @@ public sealed partial class CacheGenOptions
     [Range(1, 10_000_000)]
     public int MaxPendingInvalidations { get; set; } = CacheGenDefaults.MaxPendingInvalidations;
 
+    /// <summary>
+    /// Gets or sets whether the spans of <see cref="CacheGenDiagnostics.ActivitySourceName"/> carry the full key
+    /// (<see cref="CacheGenDiagnostics.KeyTag"/>). Keys are built from arguments and may hold user data, so they are
+    /// left out unless you turn this on. <value>Default: <see langword="false"/>.</value>
+    /// </summary>
+    public bool IncludeKeysInTraces { get; set; }
+
     /// <summary>Gets per-namespace overrides, keyed by namespace.</summary>
     public Dictionary<string, CacheNamespaceOptions> Namespaces { get; } = new(StringComparer.Ordinal);
 }

@@ -15,48 +15,51 @@ public sealed class SampleAppTests(RedisServerFixture redis)
         .Single(a => a.Key == "SampleAssembly").Value!;
 
     [Fact]
-    public async Task Sample_WithoutRedis_ServesARepeatedRequestFromTheInMemoryCache()
+    public async Task Sample_AsTheReadmeRunsIt_PrintsItsUrlStoreAndCurlLinesAndServesMissThenHit()
     {
         await using var app = await SampleProcess.StartAsync(s_sample, redis: null);
 
-        var first = await app.GetJsonAsync("/racks/5/thermal");
-        var second = await app.GetJsonAsync("/racks/5/thermal");
-        var stats = await app.GetJsonAsync("/health/cache/stats");
+        var first = await app.Client.GetAsync("/api/racks/5/thermal-analysis");
+        var second = await app.Client.GetAsync("/api/racks/5/thermal-analysis");
 
-        Assert.Equal(1, first.GetProperty("computation").GetInt64());
-        Assert.Equal(first.GetProperty("computedAt").GetString(), second.GetProperty("computedAt").GetString());
-        Assert.Equal("memory", stats.GetProperty("statistics").GetProperty("store").GetString());
-        Assert.Equal(1, stats.GetProperty("statistics").GetProperty("hits").GetInt64());
-        Assert.Equal(1, stats.GetProperty("computations").GetInt64());
+        Assert.Equal(("MISS", "HIT"), (Header(first, "X-Cache"), Header(second, "X-Cache")));
+        Assert.Equal("cache:thermal:rack:5", Header(second, "X-Cache-Key"));
+        string banner = app.Output;
+        Assert.Contains($"rack-planning API on {app.Client.BaseAddress!.ToString().TrimEnd('/')}", banner, StringComparison.Ordinal);
+        Assert.Contains("cache store: in-memory", banner, StringComparison.Ordinal);
+        Assert.Contains($"curl -i {app.Client.BaseAddress!.ToString().TrimEnd('/')}/api/racks/1/thermal-analysis", banner, StringComparison.Ordinal);
+        Assert.Contains("X-Admin-Key: ", banner, StringComparison.Ordinal);
     }
 
     [RedisFact]
-    public async Task Sample_WithCacheGenRedis_CachesInRedisAndInvalidatesOnUpdate()
+    public async Task Sample_WithCacheGenRedis_SaysSoAndKestrelRefusesANulInAPatternBeforeAnythingIsDeleted()
     {
         // the sample uses the default prefix: a fresh rack id keeps reruns on a shared server apart
-        int rack = Random.Shared.Next(1_000_000, int.MaxValue);
-        await using var app = await SampleProcess.StartAsync(s_sample, redis.Configuration);
+        await using var app = await SampleProcess.StartAsync(s_sample, redis.Configuration, adminKey: "process-test-key");
+        app.Client.DefaultRequestHeaders.Add("X-Admin-Key", "process-test-key");
+        await app.WaitUntilAvailableAsync();
+        await app.Client.GetAsync("/api/racks/7/thermal-analysis");
 
-        await app.GetJsonAsync($"/racks/{rack}/thermal");
-        var cached = await app.GetJsonAsync($"/racks/{rack}/thermal");
-        Assert.True(await redis.ExistsAsync($"cache:thermal:rack:{rack}"));
-        using (var update = await app.Client.PutAsync($"/racks/{rack}", new StringContent("""{"inletCelsius":20,"outletCelsius":40}""", System.Text.Encoding.UTF8, "application/json")))
+        foreach (string pattern in (string[])["thermal:%00", "%00", "thermal%00:*", "thermal:*%00*"])
         {
-            Assert.Equal(HttpStatusCode.NoContent, update.StatusCode);
+            using var reply = await app.Client.DeleteAsync("/health/cache/invalidate/" + pattern);
+            Assert.Equal(HttpStatusCode.BadRequest, reply.StatusCode);
         }
 
-        var fresh = await app.GetJsonAsync($"/racks/{rack}/thermal");
-        var stats = await app.GetJsonAsync("/health/cache/stats");
-
-        Assert.Equal(1, cached.GetProperty("computation").GetInt64());
-        Assert.Equal(2, fresh.GetProperty("computation").GetInt64());
-        Assert.Equal(40, fresh.GetProperty("outletCelsius").GetDouble());
-        Assert.Equal("redis", stats.GetProperty("statistics").GetProperty("store").GetString());
+        using var hit = await app.Client.GetAsync("/api/racks/7/thermal-analysis");
+        Assert.Equal("HIT", Header(hit, "X-Cache"));
+        Assert.True(await redis.ExistsAsync("cache:thermal:rack:7"));
+        Assert.Contains("cache store: Redis at " + redis.Configuration, app.Output, StringComparison.Ordinal);
+        Assert.Contains("admin key:   from configuration", app.Output, StringComparison.Ordinal);
     }
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.First() : null;
 
     private sealed class SampleProcess : IAsyncDisposable
     {
         private readonly Process _process;
+        private readonly System.Text.StringBuilder _output = new();
 
         private SampleProcess(Process process, int port)
         {
@@ -66,7 +69,35 @@ public sealed class SampleAppTests(RedisServerFixture redis)
 
         public HttpClient Client { get; }
 
-        public static async Task<SampleProcess> StartAsync(string assembly, string? redis)
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        public async Task WaitUntilAvailableAsync()
+        {
+            // the cache connects in the background: wait for it instead of racing the first request against the connect
+            var deadline = Stopwatch.StartNew();
+            while (true)
+            {
+                string stats = await Client.GetStringAsync("/health/cache/stats");
+                if (JsonDocument.Parse(stats).RootElement.GetProperty("available").GetBoolean())
+                {
+                    return;
+                }
+
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(15), "the cache did not become available: " + stats);
+                await Task.Delay(50);
+            }
+        }
+
+        public static async Task<SampleProcess> StartAsync(string assembly, string? redis, string? adminKey = null)
         {
             Assert.True(File.Exists(assembly), $"the sample is not built at {assembly}");
             int port = FreePort();
@@ -77,14 +108,20 @@ public sealed class SampleAppTests(RedisServerFixture redis)
                 RedirectStandardError = true,
             };
             start.Environment.Remove("CacheGen__Redis");
+            start.Environment.Remove("Sample__AdminKey");
+            if (adminKey is not null)
+            {
+                start.Environment["Sample__AdminKey"] = adminKey;
+            }
+
             if (redis is not null)
             {
                 start.Environment["CacheGen__Redis"] = redis;
             }
 
             var app = new SampleProcess(Process.Start(start)!, port);
-            app._process.OutputDataReceived += static (_, _) => { };
-            app._process.ErrorDataReceived += static (_, _) => { };
+            app._process.OutputDataReceived += (_, e) => app.Append(e.Data);
+            app._process.ErrorDataReceived += (_, e) => app.Append(e.Data);
             app._process.BeginOutputReadLine();
             app._process.BeginErrorReadLine();
             var deadline = Stopwatch.StartNew();
@@ -93,7 +130,8 @@ public sealed class SampleAppTests(RedisServerFixture redis)
                 try
                 {
                     using var health = await app.Client.GetAsync("/health");
-                    if (health.StatusCode == HttpStatusCode.OK)
+                    // the banner is printed once the server listens
+                    if (health.StatusCode == HttpStatusCode.OK && app.Output.Contains("curl", StringComparison.Ordinal))
                     {
                         return app;
                     }
@@ -107,11 +145,15 @@ public sealed class SampleAppTests(RedisServerFixture redis)
             }
         }
 
-        public async Task<JsonElement> GetJsonAsync(string path)
+        private void Append(string? line)
         {
-            using var response = await Client.GetAsync(path);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+            if (line is not null)
+            {
+                lock (_output)
+                {
+                    _output.AppendLine(line);
+                }
+            }
         }
 
         public async ValueTask DisposeAsync()
