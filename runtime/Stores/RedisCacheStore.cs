@@ -19,7 +19,7 @@ namespace CacheGen.Stores;
 /// <c>INFO replication</c> once connected, whenever a connection is restored or the configuration changes, and
 /// every few seconds while it is read-only, so a promoted replica is noticed.</para>
 /// </remarks>
-public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
+public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.IStoreConnection, IDisposable
 {
     /// <summary>The most keys one <c>UNLINK</c> carries, and the <c>COUNT</c> of each <c>SCAN</c> page.</summary>
     internal const int BatchSize = 1000;
@@ -50,6 +50,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
     private volatile bool _readOnly;
     private long _roleCheckedAt;
     private int _roleRefresh;
+    private volatile bool _everConnected;
 
     /// <summary>Creates the store; it connects on <see cref="StartConnecting"/> or first use, in the background, and reconnects by itself.</summary>
     /// <param name="configuration">The StackExchange.Redis options (see <see cref="RedisConnectionSettings.Parse"/>).</param>
@@ -65,7 +66,8 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
         // StackExchange.Redis refuses INFO (role detection, server figures) unless admin mode is on. This store sends
         // no other admin command: never KEYS (RemoveByPatternAsync checks for SCAN first), FLUSHDB or FLUSHALL
         config.AllowAdmin = true;
-        _connection = new(() => ConnectAsync(config), LazyThreadSafetyMode.ExecutionAndPublication);
+        // on a pool thread: StackExchange.Redis does part of a connect synchronously, and the caller must not wait for it
+        _connection = new(() => Task.Run(() => ConnectAsync(config)), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <inheritdoc/>
@@ -93,6 +95,25 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
 
     /// <summary>Gets or sets how often a read-only store asks again whether it is still on a replica (tests shorten it).</summary>
     internal TimeSpan RoleRecheckInterval { get; set; } = TimeSpan.FromSeconds(CacheGenDefaults.RoleRecheckSeconds);
+
+    /// <inheritdoc/>
+    bool Internal.IStoreConnection.FirstConnectPending
+    {
+        get
+        {
+            // until the first connect attempt ends (connected, or failed after the connect timeout; it goes on
+            // retrying in the background): from then on, failures are real faults, e.g. refused credentials
+            if (!_everConnected && _connection.IsValueCreated && _connection.Value.IsCompleted)
+            {
+                _everConnected = true;
+            }
+
+            return !_everConnected;
+        }
+    }
+
+    /// <inheritdoc/>
+    public event Action? ConnectionRestored;
 
     /// <summary>Starts the first connect in the background, if it has not started yet; returns at once.</summary>
     public void StartConnecting() => _ = _connection.Value;
@@ -256,12 +277,34 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
         // exception messages would otherwise carry the command's key, and keys may hold user data
         config.IncludeDetailInExceptions = false;
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
+        multiplexer.ConnectionRestored += (_, e) =>
+        {
+            // the subscription connection may come back before the one that carries commands
+            if (e.ConnectionType == ConnectionType.Interactive)
+            {
+                MarkConnected();
+            }
+        };
         multiplexer.ConnectionRestored += (_, _) => RequestRoleRefresh(multiplexer);
         multiplexer.ConfigurationChanged += (_, _) => RequestRoleRefresh(multiplexer);
 
         // know the role before the first command, so no write-back is ever sent to a replica (RELIABILITY.md S8)
         await DetectRoleAsync(multiplexer).ConfigureAwait(false);
+        if (multiplexer.IsConnected)
+        {
+            _everConnected = true;
+
+            // raised after the task completes, so a listener sees the connection
+            _ = Task.Run(MarkConnected);
+        }
+
         return multiplexer;
+    }
+
+    private void MarkConnected()
+    {
+        _everConnected = true;
+        ConnectionRestored?.Invoke();
     }
 
     private bool TryGetConnection(out ConnectionMultiplexer multiplexer)
