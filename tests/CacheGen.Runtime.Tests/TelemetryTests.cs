@@ -132,7 +132,7 @@ public sealed class TelemetryTests
         // assert
         var opened = Assert.Single(h.Logger.Entries, e => e.EventId.Id == 20);
         Assert.Equal(LogLevel.Warning, opened.Level);
-        Assert.Contains("5 consecutive failures", opened.Message, StringComparison.Ordinal);
+        Assert.Contains("5 consecutive faults", opened.Message, StringComparison.Ordinal);
     }
 
     [Fact]
