@@ -162,6 +162,26 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
     /// <summary>The key the background probe reads: any answer, even "absent", proves the store serves reads.</summary>
     private string ProbeKey => _prefix + ":%probe";
 
+    /// <summary>The prefix's epoch: one stamp every entry records, so losing the whole keyspace (FLUSHALL, a new server) retires every late write-back too.</summary>
+    private string EpochKey => _prefix + ":%epoch";
+
+    /// <summary>Where the tag stamps start in a read's stamps: after the epoch (0) and the namespace stamp (1).</summary>
+    private const int StampsOffset = 2;
+
+    /// <summary>The epoch and the namespace stamp as one recorded value (the envelope's namespace-stamp field).</summary>
+    private static string ScopeStamp(string?[] stamps) => stamps[0] + "/" + stamps[1];
+
+    /// <summary>
+    /// How long a stamp created on a read lives: twice the entry's TTL, at least an hour. Stamps need not outlive the
+    /// entries that recorded them (a missing stamp is a miss, never a stale hit), so unused stamps, such as a tag per
+    /// rack id, do not accumulate.
+    /// </summary>
+    private TimeSpan StampTtl(CachedMethod method)
+    {
+        double seconds = Math.Max(2 * EntryTtl(method).TotalSeconds, 3600);
+        return TimeSpan.FromSeconds(Math.Min(seconds, CacheGenDefaults.MaxTtlSeconds));
+    }
+
     private string NamespaceStampKey(string @namespace) => _prefix + ":%ns:" + @namespace;
 
     private string TagStampKey(string tag) => _prefix + ":%tag:" + tag;

@@ -28,4 +28,7 @@ internal static class CacheGenDefaults
 
     /// <summary>Tag stamps must outlive every entry that carries the tag; entry TTLs are capped to this.</summary>
     public const int MaxTtlSeconds = 31 * 24 * 3600;
+
+    /// <summary>How long a stamp set by an invalidation lives. A missing stamp reads as "invalidated", so this bounds memory, not correctness.</summary>
+    public const int InvalidationStampTtlSeconds = 7 * 24 * 3600;
 }

@@ -5,6 +5,7 @@ internal static class StoreOperation
 {
     public const string Read = "read";
     public const string Write = "write";
+    public const string EnsureStamp = "ensure_stamp";
     public const string Invalidate = "invalidate";
     public const string Probe = "probe";
     public const string Replay = "replay";
@@ -26,4 +27,7 @@ internal static class StoreErrorType
     public const string CircuitOpen = "circuit_open";
     public const string Local = "local";
     public const string Store = "store";
+
+    /// <summary>A read found a stamp missing (evicted, expired, flushed): a miss, and the stamp was recreated.</summary>
+    public const string StampMissing = "stamp_missing";
 }

@@ -37,6 +37,9 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
         return 0
         """;
 
+    // a stamp that is missing (evicted, expired, flushed) is recreated with a new value, atomically
+    private const string EnsureStampScript = "local v = redis.call('GET', KEYS[1]) if v then return v end redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return ARGV[1]";
+
     // DEL first: when Redis is out of memory (noeviction) the SET fails, but the key is gone
     private const string ReplaceScript = "redis.call('DEL', KEYS[1]) redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1";
 
@@ -188,6 +191,10 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
     /// <inheritdoc/>
     public async ValueTask RemoveAsync(string key, byte[] tombstone, TimeSpan tombstoneTtl, CancellationToken cancellationToken) =>
         await EvaluateAsync(ReplaceScript, key, [tombstone, (long)tombstoneTtl.TotalMilliseconds], cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    public async ValueTask<string> EnsureStampAsync(string stampKey, string candidate, TimeSpan ttl, CancellationToken cancellationToken) =>
+        (string)(await EvaluateAsync(EnsureStampScript, stampKey, [candidate, (long)ttl.TotalMilliseconds], cancellationToken).ConfigureAwait(false))!;
 
     /// <inheritdoc/>
     public async ValueTask SetStampAsync(string stampKey, string stamp, TimeSpan ttl, CancellationToken cancellationToken) =>
