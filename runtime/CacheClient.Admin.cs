@@ -94,12 +94,10 @@ public sealed partial class CacheClient
             throw AdminFailed(operation, scope, "read_only", "The cache store is a read-only replica; keys can only be deleted on a primary.", started, null);
         }
 
-        if (!_breaker.TryAcquire(out bool isProbe, out var transition))
+        if (!_breaker.AllowsCalls)
         {
-            throw AdminFailed(operation, scope, "circuit_open", "The cache circuit is open; run the command again once the store is back.", started, null);
+            throw AdminFailed(operation, scope, StoreErrorType.CircuitOpen, "The cache circuit is open; run the command again once the store is back.", started, null);
         }
-
-        Report(transition);
 
         // a value computed from a read before this delete must not be written back after it: nothing in the store
         // would refuse it (no tombstone is left), and it may be what the operator meant to remove
@@ -111,7 +109,7 @@ public sealed partial class CacheClient
                 static (s, ct) => s.store.RemoveByPatternAsync(s.pattern, ct),
                 (store: _store, pattern),
                 cancellationToken).ConfigureAwait(false);
-            Report(_breaker.OnSuccess());
+            Report(_breaker.OnSuccess(started));
             var elapsed = _time.GetElapsedTime(started);
             _metrics.Duration(elapsed.TotalSeconds, operation);
             _metrics.KeysRemoved(removed, operation);
@@ -129,7 +127,6 @@ public sealed partial class CacheClient
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Report(_breaker.OnNeutral(isProbe));
             throw;
         }
         catch (Exception e)
@@ -138,7 +135,11 @@ public sealed partial class CacheClient
             string errorType = Classify(e);
 
             // a long scan that ran out of time says nothing about whether the store serves reads
-            Report(errorType == "timeout" ? _breaker.OnNeutral(isProbe) : _breaker.OnFailure());
+            if (errorType != StoreErrorType.Timeout)
+            {
+                Report(_breaker.OnFailure(started));
+            }
+
             string message = errorType == "timeout"
                 ? $"The operator {operation} did not finish within AdminTimeoutSeconds ({_options.AdminTimeoutSeconds} s)."
                 : $"The operator {operation} failed ({errorType}).";

@@ -233,11 +233,13 @@ public sealed partial class CacheClient
             return default;
         }
 
-        var stampKeys = new string[1 + (tags?.Length ?? 0)];
-        stampKeys[0] = NamespaceStampKey(ns);
-        for (int i = 1; i < stampKeys.Length; i++)
+        // the prefix's epoch, the namespace stamp, then one stamp per tag (KeyLayout: StampsOffset)
+        var stampKeys = new string[StampsOffset + (tags?.Length ?? 0)];
+        stampKeys[0] = EpochKey;
+        stampKeys[1] = NamespaceStampKey(ns);
+        for (int i = StampsOffset; i < stampKeys.Length; i++)
         {
-            stampKeys[i] = TagStampKey(tags![i - 1]);
+            stampKeys[i] = TagStampKey(tags![i - StampsOffset]);
         }
 
         long startedAt = _time.GetTimestamp();
@@ -255,21 +257,56 @@ public sealed partial class CacheClient
             return default;
         }
 
+        // a missing stamp (evicted, expired, flushed, deleted by hand) means "invalidated at an unknown time", never
+        // "never invalidated": it is recreated with a new value, so no entry written before can match it, and the read
+        // is a counted miss. A stamp always exists before the first write that records it
+        string?[] stamps = read.Stamps;
+        bool stampMissing = false;
+        for (int i = 0; i < stamps.Length; i++)
+        {
+            if (stamps[i] is not null)
+            {
+                continue;
+            }
+
+            stampMissing = true;
+            var (ensured, stamp) = await ExecuteStoreAsync(
+                StoreOperation.EnsureStamp,
+                ns,
+                (key: stampKeys[i], ttl: StampTtl(method)),
+                static (store, s, ct) => store.EnsureStampAsync(s.key, NewStamp(), s.ttl, ct),
+                cancellationToken).ConfigureAwait(false);
+            if (!ensured)
+            {
+                // cannot record a stamp (OOM, a replica, a fault): a miss without a write-back
+                Miss(ns, fullKey);
+                return default;
+            }
+
+            stamps[i] = stamp;
+        }
+
         ReadOnlyMemory<byte> header = default;
+        if (stampMissing)
+        {
+            _metrics.Error(StoreErrorType.StampMissing, StoreOperation.Read, ns);
+        }
+
         if (read.Value is { } bytes)
         {
             header = bytes.AsMemory(0, Math.Min(bytes.Length, Envelope.HeaderLength));
-            if (TryDecode(method, fullKey, tags, bytes, read.Stamps, out T? value))
+            // decoded even when a stamp was missing, so a corrupt entry is still counted and overwritten
+            if (TryDecode(method, fullKey, tags, bytes, stamps, out T? value) && !stampMissing)
             {
                 Interlocked.Increment(ref _hits);
                 _metrics.Request("hit", ns);
                 Log.Hit(_logger, fullKey);
-                return new Lookup<T>(true, value, false, header, read.Stamps, startedAt, adminEpoch);
+                return new Lookup<T>(true, value, false, header, stamps, startedAt, adminEpoch);
             }
         }
 
         Miss(ns, fullKey);
-        return new Lookup<T>(false, default, true, header, read.Stamps, startedAt, adminEpoch);
+        return new Lookup<T>(false, default, true, header, stamps, startedAt, adminEpoch);
     }
 
     private void Miss(string ns, string fullKey)
@@ -294,14 +331,14 @@ public sealed partial class CacheClient
         }
 
         // an invalidation since the write, or a changed type: a plain miss
-        if (entry.Fingerprint != method.SchemaFingerprint || entry.NamespaceStamp != stamps[0] || entry.Tags.Length != (tags?.Length ?? 0))
+        if (entry.Fingerprint != method.SchemaFingerprint || entry.NamespaceStamp != ScopeStamp(stamps) || entry.Tags.Length != (tags?.Length ?? 0))
         {
             return false;
         }
 
         for (int i = 0; i < entry.Tags.Length; i++)
         {
-            if (entry.Tags[i].Tag != tags![i] || entry.Tags[i].Stamp != stamps[i + 1])
+            if (entry.Tags[i].Tag != tags![i] || entry.Tags[i].Stamp != stamps[i + StampsOffset])
             {
                 return false;
             }
@@ -369,7 +406,7 @@ public sealed partial class CacheClient
         }
 
         string?[] stamps = lookup.Stamps!;
-        byte[] envelope = Envelope.Write(fullKey, method.SchemaFingerprint, _time.GetUtcNow().ToUnixTimeMilliseconds(), stamps[0], tags, stamps[1..], payload);
+        byte[] envelope = Envelope.Write(fullKey, method.SchemaFingerprint, _time.GetUtcNow().ToUnixTimeMilliseconds(), ScopeStamp(stamps), tags, stamps[StampsOffset..], payload);
         TimeSpan ttl = EntryTtl(method);
         CacheCall.Current?.OnWrite(ttl);
         var (ok, written) = await ExecuteStoreAsync(

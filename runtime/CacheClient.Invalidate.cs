@@ -68,7 +68,8 @@ public sealed partial class CacheClient
             static async (store, s, ct) =>
             {
                 var inv = s.invalidation;
-                var stampTtl = TimeSpan.FromSeconds(CacheGenDefaults.MaxTtlSeconds);
+                // bounded: a stamp that expires before entries that recorded it only costs them a miss
+                var stampTtl = TimeSpan.FromSeconds(CacheGenDefaults.InvalidationStampTtlSeconds);
                 switch (inv.Kind)
                 {
                     case InvalidationKind.Key:

@@ -16,15 +16,25 @@ public sealed partial class CacheClient
         Func<ICacheStore, TState, CancellationToken, ValueTask<TResult>> action,
         CancellationToken cancellationToken)
     {
-        if (!_breaker.TryAcquire(out bool isProbe, out var transition))
+        if (!_breaker.AllowsCalls)
         {
+            // open or half-open: the background probe finds out when the store is back; callers never wait for it
             Interlocked.Increment(ref _errors);
-            _metrics.Error("circuit_open", operation, ns);
-            CacheCall.Current?.OnStoreError(operation, "circuit_open");
+            _metrics.Error(StoreErrorType.CircuitOpen, operation, ns);
+            CacheCall.Current?.OnStoreError(operation, StoreErrorType.CircuitOpen);
             return (false, default!);
         }
 
-        Report(transition);
+        if (_connection?.FirstConnectPending == true)
+        {
+            // the first connect is still under way (it starts with the host): a miss that never waits for it and
+            // never counts toward the breaker
+            Interlocked.Increment(ref _errors);
+            _metrics.Error(StoreErrorType.Connecting, operation, ns);
+            CacheCall.Current?.OnStoreError(operation, StoreErrorType.Connecting);
+            return (false, default!);
+        }
+
         long started = _time.GetTimestamp();
         try
         {
@@ -33,9 +43,9 @@ public sealed partial class CacheClient
                 (store: _store, state, action),
                 cancellationToken).ConfigureAwait(false);
             _metrics.Duration(_time.GetElapsedTime(started).TotalSeconds, operation);
-            Report(_breaker.OnSuccess());
+            Report(_breaker.OnSuccess(started));
             Volatile.Write(ref _errorLogged, 0);
-            if (operation == "write")
+            if (operation == StoreOperation.Write)
             {
                 Volatile.Write(ref _writeRejectedLogged, 0);
             }
@@ -44,7 +54,7 @@ public sealed partial class CacheClient
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Report(_breaker.OnNeutral(isProbe));
+            // the caller gave up: says nothing about the store
             throw;
         }
         catch (Exception e)
@@ -54,12 +64,24 @@ public sealed partial class CacheClient
             Interlocked.Increment(ref _errors);
             _metrics.Error(errorType, operation, ns);
             CacheCall.Current?.OnStoreError(operation, errorType);
+            if (errorType == StoreErrorType.Authentication)
+            {
+                Volatile.Write(ref _authenticationFailed, 1);
+            }
+
             // one Warning per outage; write refusals have their own flag, re-armed only by a write that succeeds,
             // because reads keep succeeding meanwhile and would re-arm the general one on every call
-            ref int logged = ref errorType == WriteRejected ? ref _writeRejectedLogged : ref _errorLogged;
+            ref int logged = ref errorType == StoreErrorType.WriteRejected ? ref _writeRejectedLogged : ref _errorLogged;
             if (Interlocked.Exchange(ref logged, 1) == 0)
             {
-                Log.StoreError(_logger, operation, errorType, ns, e);
+                if (errorType == StoreErrorType.Authentication)
+                {
+                    Log.AuthenticationFailed(_logger, operation, e);
+                }
+                else
+                {
+                    Log.StoreError(_logger, operation, errorType, ns, e);
+                }
             }
             else
             {
@@ -68,25 +90,94 @@ public sealed partial class CacheClient
 
             // a server that refuses a write (maxmemory with noeviction, a replica) is up and serving reads:
             // feeding the breaker would stop the reads too (docs/design.md S7)
-            Report(errorType == WriteRejected ? _breaker.OnSuccess() : _breaker.OnFailure());
+            if (errorType != StoreErrorType.WriteRejected)
+            {
+                Report(_breaker.OnFailure(started));
+            }
+
             return (false, default!);
         }
     }
 
-    private const string WriteRejected = "write_rejected";
-
     private static string Classify(Exception e) => e switch
     {
-        TimeoutRejectedException or TimeoutException or StackExchange.Redis.RedisTimeoutException => "timeout",
-        StackExchange.Redis.RedisConnectionException or System.Net.Sockets.SocketException or ObjectDisposedException => "connection",
-        StackExchange.Redis.RedisServerException when IsWriteRefusal(e.Message) => WriteRejected,
-        StackExchange.Redis.RedisServerException => "server_error",
-        _ => "store",
+        TimeoutRejectedException or TimeoutException or StackExchange.Redis.RedisTimeoutException => StoreErrorType.Timeout,
+        StackExchange.Redis.RedisConnectionException { FailureType: StackExchange.Redis.ConnectionFailureType.AuthenticationFailure } => StoreErrorType.Authentication,
+        StackExchange.Redis.RedisConnectionException c when IsAuthenticationError(c.Message) || IsAuthenticationError(c.InnerException?.Message) => StoreErrorType.Authentication,
+        StackExchange.Redis.RedisConnectionException or System.Net.Sockets.SocketException or ObjectDisposedException => StoreErrorType.Connection,
+        StackExchange.Redis.RedisServerException when IsWriteRefusal(e.Message) => StoreErrorType.WriteRejected,
+        StackExchange.Redis.RedisServerException when e.Message.StartsWith("LOADING", StringComparison.Ordinal) => StoreErrorType.Loading,
+        StackExchange.Redis.RedisServerException when e.Message.StartsWith("BUSY", StringComparison.Ordinal) => StoreErrorType.Busy,
+        StackExchange.Redis.RedisServerException when IsAuthenticationError(e.Message) => StoreErrorType.Authentication,
+        StackExchange.Redis.RedisServerException => StoreErrorType.ServerError,
+        _ => StoreErrorType.Store,
     };
+
+    // the server's reply, or StackExchange.Redis's report of the handshake that got it ("...: NOAUTH Authentication required")
+    private static bool IsAuthenticationError(string? message) =>
+        message is not null && (message.Contains("NOAUTH", StringComparison.Ordinal) || message.Contains("WRONGPASS", StringComparison.Ordinal));
 
     // inside a script, Redis reports the refused command's error within the script error's text
     private static bool IsWriteRefusal(string message) =>
         message.Contains("OOM command not allowed", StringComparison.Ordinal) || message.Contains("READONLY", StringComparison.Ordinal);
+
+    /// <summary>The connection came back (or the first connect finished): probe at once if the circuit is open.</summary>
+    private void OnConnectionRestored() => _ = ProbeAsync(now: true);
+
+    /// <summary>
+    /// Probes the open circuit in the background: one read of the probe key, waited for up to the probe timeout, so a
+    /// server that was only frozen (DEBUG SLEEP, a long script) closes the circuit with its late reply. Only one probe is
+    /// out at a time; the next is scheduled by the breaker's growing break.
+    /// </summary>
+    private async Task ProbeAsync(bool now)
+    {
+        if (!_breaker.TryBeginProbe(now, TimeSpan.FromMilliseconds(CacheGenDefaults.ProbeSpacingMs), out long probeId, out var transition))
+        {
+            if (!now && _breaker.State == CircuitState.Open)
+            {
+                // the timer fired a little early
+                ScheduleProbe(_breaker.BreakRemaining);
+            }
+
+            return;
+        }
+
+        Report(transition);
+        ProbeResult result;
+        long started = _time.GetTimestamp();
+        try
+        {
+            await _probeTimeout.ExecuteAsync(
+                static (s, ct) => s.store.ReadAsync(s.key, [], ct),
+                (store: _store, key: ProbeKey),
+                CancellationToken.None).ConfigureAwait(false);
+            result = ProbeResult.Success;
+        }
+        catch (Exception e)
+        {
+            string errorType = Classify(e);
+            _metrics.Error(errorType, StoreOperation.Probe, "*");
+            Log.StoreErrorRepeated(_logger, StoreOperation.Probe, errorType, "*", e);
+            // a probe right after a restored connection that still fails (the server is loading, or the connection
+            // was not quite ready) tries again soon instead of growing the break
+            result = now || errorType is StoreErrorType.Loading or StoreErrorType.Busy ? ProbeResult.Transient : ProbeResult.Failure;
+        }
+
+        _metrics.Duration(_time.GetElapsedTime(started).TotalSeconds, StoreOperation.Probe);
+        Report(_breaker.EndProbe(probeId, result, out _));
+    }
+
+    private void ScheduleProbe(TimeSpan due)
+    {
+        try
+        {
+            _probeTimer.Change(due < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : due, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // the client is disposed
+        }
+    }
 
     private void Report(CircuitState? transition)
     {
@@ -99,12 +190,19 @@ public sealed partial class CacheClient
         switch (state)
         {
             case CircuitState.Open:
-                Log.CircuitOpened(_logger, _breaker.Threshold, _breaker.BreakDuration.TotalSeconds);
+                ScheduleProbe(_breaker.BreakRemaining);
+                if (Interlocked.Exchange(ref _openLogged, 1) == 0)
+                {
+                    Log.CircuitOpened(_logger, _breaker.Threshold, _breaker.FirstBreak.TotalMilliseconds);
+                }
+
                 break;
             case CircuitState.HalfOpen:
                 Log.CircuitHalfOpen(_logger);
                 break;
             default:
+                Volatile.Write(ref _openLogged, 0);
+                Volatile.Write(ref _authenticationFailed, 0);
                 Log.CircuitClosed(_logger);
                 break;
         }

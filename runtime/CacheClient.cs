@@ -29,6 +29,9 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
     private readonly PendingInvalidations _pending;
     private readonly ConcurrentDictionary<string, byte> _corruptLogged = new(StringComparer.Ordinal);
     private readonly ITimer _replayTimer;
+    private readonly ITimer _probeTimer;
+    private readonly ResiliencePipeline _probeTimeout;
+    private readonly Internal.IStoreConnection? _connection;
     private readonly string _prefix;
     private readonly string? _disabledReason;
     private long _hits;
@@ -40,6 +43,8 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
     private int _errorLogged;
     private int _writeRejectedLogged;
     private int _replaying;
+    private int _openLogged;
+    private int _authenticationFailed;
 
     /// <summary>Creates a client. <c>AddCacheGen</c> does this for you.</summary>
     public CacheClient(
@@ -59,17 +64,27 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
         _options = options.Value;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
-        _breaker = new CircuitBreaker(_options.BreakerFailureThreshold, TimeSpan.FromSeconds(_options.BreakDurationSeconds), _time);
+        _breaker = new CircuitBreaker(_options.BreakerFailureThreshold, TimeSpan.FromMilliseconds(_options.FirstBreakMs), TimeSpan.FromSeconds(_options.BreakDurationSeconds), _time);
         _pending = new PendingInvalidations(_options.MaxPendingInvalidations);
         _metrics = new CacheMetrics(meterFactory, () => _pending.Count, () => IsReadOnly);
         _timeout = new ResiliencePipelineBuilder { TimeProvider = _time }
             .AddTimeout(TimeSpan.FromMilliseconds(_options.OperationTimeoutMs))
+            .Build();
+        _probeTimeout = new ResiliencePipelineBuilder { TimeProvider = _time }
+            .AddTimeout(TimeSpan.FromMilliseconds(Math.Max(_options.OperationTimeoutMs, CacheGenDefaults.ProbeTimeoutMs)))
             .Build();
         _adminTimeout = new ResiliencePipelineBuilder { TimeProvider = _time }
             .AddTimeout(TimeSpan.FromSeconds(_options.AdminTimeoutSeconds))
             .Build();
         _prefix = string.IsNullOrEmpty(_options.Version) ? _options.KeyPrefix : _options.KeyPrefix + ":" + _options.Version;
         _disabledReason = (store as Stores.UnavailableCacheStore)?.Reason;
+        _probeTimer = _time.CreateTimer(static s => _ = ((CacheClient)s!).ProbeAsync(now: false), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _connection = store as Internal.IStoreConnection;
+        if (_connection is not null)
+        {
+            _connection.ConnectionRestored += OnConnectionRestored;
+        }
+
         // connect at start-up, in the background: the first read must not pay the connect inside its timeout
         (store as Stores.RedisCacheStore)?.StartConnecting();
         _replayTimer = _time.CreateTimer(static s => ((CacheClient)s!).ReplayPending(), this, TimeSpan.FromMilliseconds(CacheGenDefaults.ReplayIntervalMs), TimeSpan.FromMilliseconds(CacheGenDefaults.ReplayIntervalMs));
@@ -78,6 +93,9 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
 
     /// <summary>Gets the state of the circuit breaker.</summary>
     public CircuitState CircuitState => _breaker.State;
+
+    /// <summary>Gets whether the store refused the credentials since the circuit last closed (health: Unhealthy).</summary>
+    public bool AuthenticationFailed => Volatile.Read(ref _authenticationFailed) == 1;
 
     /// <summary>Gets why the cache is off for good (an invalid Redis configuration), or <see langword="null"/>.</summary>
     public string? DisabledReason => _disabledReason;
@@ -104,6 +122,12 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
     public void Dispose()
     {
         _replayTimer.Dispose();
+        _probeTimer.Dispose();
+        if (_connection is not null)
+        {
+            _connection.ConnectionRestored -= OnConnectionRestored;
+        }
+
         _metrics.Dispose();
     }
 
@@ -133,6 +157,29 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
         }
 
         return new ReadOnlyState(writes, store);
+    }
+
+    /// <summary>The key the background probe reads: any answer, even "absent", proves the store serves reads.</summary>
+    private string ProbeKey => _prefix + ":%probe";
+
+    /// <summary>The prefix's epoch: one stamp every entry records, so losing the whole keyspace (FLUSHALL, a new server) retires every late write-back too.</summary>
+    private string EpochKey => _prefix + ":%epoch";
+
+    /// <summary>Where the tag stamps start in a read's stamps: after the epoch (0) and the namespace stamp (1).</summary>
+    private const int StampsOffset = 2;
+
+    /// <summary>The epoch and the namespace stamp as one recorded value (the envelope's namespace-stamp field).</summary>
+    private static string ScopeStamp(string?[] stamps) => stamps[0] + "/" + stamps[1];
+
+    /// <summary>
+    /// How long a stamp created on a read lives: twice the entry's TTL, at least an hour. Stamps need not outlive the
+    /// entries that recorded them (a missing stamp is a miss, never a stale hit), so unused stamps, such as a tag per
+    /// rack id, do not accumulate.
+    /// </summary>
+    private TimeSpan StampTtl(CachedMethod method)
+    {
+        double seconds = Math.Max(2 * EntryTtl(method).TotalSeconds, 3600);
+        return TimeSpan.FromSeconds(Math.Min(seconds, CacheGenDefaults.MaxTtlSeconds));
     }
 
     private string NamespaceStampKey(string @namespace) => _prefix + ":%ns:" + @namespace;

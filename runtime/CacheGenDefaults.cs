@@ -9,6 +9,13 @@ internal static class CacheGenDefaults
     public const int ConnectTimeoutMs = 1000;
     public const int BreakerFailureThreshold = 5;
     public const int BreakDurationSeconds = 30;
+    public const int FirstBreakMs = 250;
+
+    /// <summary>How long a background probe of an open circuit waits for the store's answer.</summary>
+    public const int ProbeTimeoutMs = 5000;
+
+    /// <summary>The least time between two probes started by restored connections.</summary>
+    public const int ProbeSpacingMs = 50;
     public const double TtlJitter = 0;
     public const int MaxPayloadBytes = 1024 * 1024;
     public const int TombstoneTtlSeconds = 3600;
@@ -21,4 +28,7 @@ internal static class CacheGenDefaults
 
     /// <summary>Tag stamps must outlive every entry that carries the tag; entry TTLs are capped to this.</summary>
     public const int MaxTtlSeconds = 31 * 24 * 3600;
+
+    /// <summary>How long a stamp set by an invalidation lives. A missing stamp reads as "invalidated", so this bounds memory, not correctness.</summary>
+    public const int InvalidationStampTtlSeconds = 7 * 24 * 3600;
 }

@@ -46,9 +46,18 @@ public sealed partial class CacheGenOptions
     [Range(1, 1000)]
     public int BreakerFailureThreshold { get; set; } = CacheGenDefaults.BreakerFailureThreshold;
 
-    /// <summary>Gets or sets how long the circuit stays open before one probe is let through, in seconds. <value>Default: 30.</value></summary>
+    /// <summary>
+    /// Gets or sets the longest break between two background probes of an open circuit, in seconds. The first break is
+    /// <see cref="FirstBreakMs"/>; each failed probe doubles it up to this. A restored connection is probed at once, and a
+    /// server that answers <c>LOADING</c> or <c>BUSY</c> is probed again after twice the first break, so recovery takes
+    /// about a second whatever this is. <value>Default: 30.</value>
+    /// </summary>
     [Range(1, 3600)]
     public int BreakDurationSeconds { get; set; } = CacheGenDefaults.BreakDurationSeconds;
+
+    /// <summary>Gets or sets the break before the first background probe of an open circuit, in milliseconds. <value>Default: 250.</value></summary>
+    [Range(10, 60_000)]
+    public int FirstBreakMs { get; set; } = CacheGenDefaults.FirstBreakMs;
 
     /// <summary>Gets or sets the TTL jitter as a fraction: each entry lives TTL × (1 + random[0, jitter]). <value>Default: 0.</value></summary>
     [Range(0d, 1d)]

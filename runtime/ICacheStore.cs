@@ -27,6 +27,12 @@ public interface ICacheStore
     ValueTask SetStampAsync(string stampKey, string stamp, TimeSpan ttl, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Returns the stamp under <paramref name="stampKey"/>, first setting it to <paramref name="candidate"/> (for
+    /// <paramref name="ttl"/>) if it is absent, atomically: two clients that find it missing agree on one value.
+    /// </summary>
+    ValueTask<string> EnsureStampAsync(string stampKey, string candidate, TimeSpan ttl, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Deletes every key matching the Redis glob <paramref name="pattern"/> (a full-key pattern, prefix included), on
     /// every primary. For operators only: the cost grows with the number of keys. Keys deleted before a failure or a
     /// cancellation stay deleted.

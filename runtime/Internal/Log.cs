@@ -41,10 +41,13 @@ internal static partial class Log
     [LoggerMessage(EventId = 16, EventName = "SyncReadAbandoned", Level = LogLevel.Warning, Message = "A synchronous cache read did not finish within {BoundMs} ms and was served without the cache (thread pool: {Threads} threads, {Pending} queued work items)")]
     public static partial void SyncReadAbandoned(ILogger logger, int boundMs, int threads, long pending);
 
-    [LoggerMessage(EventId = 20, EventName = "CircuitOpened", Level = LogLevel.Warning, Message = "Cache circuit opened after {Failures} consecutive failures; the store is bypassed for {BreakSeconds} s")]
-    public static partial void CircuitOpened(ILogger logger, int failures, double breakSeconds);
+    [LoggerMessage(EventId = 20, EventName = "CircuitOpened", Level = LogLevel.Warning, Message = "Cache circuit opened after {Failures} consecutive faults; the store is bypassed and probed in the background, first after {FirstBreakMs} ms")]
+    public static partial void CircuitOpened(ILogger logger, int failures, double firstBreakMs);
 
-    [LoggerMessage(EventId = 21, EventName = "CircuitHalfOpen", Level = LogLevel.Information, Message = "Cache circuit half-open: probing the store")]
+    [LoggerMessage(EventId = 17, EventName = "AuthenticationFailed", Level = LogLevel.Error, Message = "The cache store refused the credentials ({Operation}): check the Redis user and password. Calls are served without the cache")]
+    public static partial void AuthenticationFailed(ILogger logger, string operation, Exception exception);
+
+    [LoggerMessage(EventId = 21, EventName = "CircuitHalfOpen", Level = LogLevel.Debug, Message = "Cache circuit half-open: probing the store")]
     public static partial void CircuitHalfOpen(ILogger logger);
 
     [LoggerMessage(EventId = 22, EventName = "CircuitClosed", Level = LogLevel.Warning, Message = "Cache circuit closed: the store is back")]

@@ -78,6 +78,23 @@ public sealed class MemoryCacheStore : ICacheStore
     }
 
     /// <inheritdoc/>
+    public ValueTask<string> EnsureStampAsync(string stampKey, string candidate, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_items)
+        {
+            long now = _time.GetTimestamp();
+            if (_items.TryGetValue(stampKey, out var item) && item.ExpiresAt > now)
+            {
+                return new ValueTask<string>(System.Text.Encoding.UTF8.GetString(item.Value));
+            }
+
+            _items[stampKey] = new Item(System.Text.Encoding.UTF8.GetBytes(candidate), Expiry(now, ttl));
+            return new ValueTask<string>(candidate);
+        }
+    }
+
+    /// <inheritdoc/>
     public ValueTask SetStampAsync(string stampKey, string stamp, TimeSpan ttl, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -19,7 +19,7 @@ namespace CacheGen.Stores;
 /// <c>INFO replication</c> once connected, whenever a connection is restored or the configuration changes, and
 /// every few seconds while it is read-only, so a promoted replica is noticed.</para>
 /// </remarks>
-public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
+public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.IStoreConnection, IDisposable
 {
     /// <summary>The most keys one <c>UNLINK</c> carries, and the <c>COUNT</c> of each <c>SCAN</c> page.</summary>
     internal const int BatchSize = 1000;
@@ -36,6 +36,9 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
         if h == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end
         return 0
         """;
+
+    // a stamp that is missing (evicted, expired, flushed) is recreated with a new value, atomically
+    private const string EnsureStampScript = "local v = redis.call('GET', KEYS[1]) if v then return v end redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return ARGV[1]";
 
     // DEL first: when Redis is out of memory (noeviction) the SET fails, but the key is gone
     private const string ReplaceScript = "redis.call('DEL', KEYS[1]) redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1";
@@ -56,6 +59,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
     private long _roleCheckedAt;
     private int _roleRefresh;
     private long _demotionSeenAt;
+    private volatile bool _everConnected;
 
     /// <summary>Creates the store; it connects on <see cref="StartConnecting"/> or first use, in the background, and reconnects by itself.</summary>
     /// <param name="configuration">The StackExchange.Redis options (see <see cref="RedisConnectionSettings.Parse"/>).</param>
@@ -71,7 +75,8 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
         // StackExchange.Redis refuses INFO (role detection, server figures) unless admin mode is on. This store sends
         // no other admin command: never KEYS (RemoveByPatternAsync checks for SCAN first), FLUSHDB or FLUSHALL
         config.AllowAdmin = true;
-        _connection = new(() => ConnectAsync(config), LazyThreadSafetyMode.ExecutionAndPublication);
+        // on a pool thread: StackExchange.Redis does part of a connect synchronously, and the caller must not wait for it
+        _connection = new(() => Task.Run(() => ConnectAsync(config)), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>
@@ -86,7 +91,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
         _time = timeProvider ?? TimeProvider.System;
         _roleTimeout = TimeSpan.FromMilliseconds(Math.Max(configuration.ConnectTimeout, 1000));
         _ownsConnection = false;
-        _connection = new(() => AttachAsync(borrowed), LazyThreadSafetyMode.ExecutionAndPublication);
+        _connection = new(() => Task.Run(() => AttachAsync(borrowed)), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <inheritdoc/>
@@ -117,6 +122,25 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
 
     /// <summary>Gets or sets how often a read-only store asks again whether it is still on a replica (tests shorten it).</summary>
     internal TimeSpan RoleRecheckInterval { get; set; } = TimeSpan.FromSeconds(CacheGenDefaults.RoleRecheckSeconds);
+
+    /// <inheritdoc/>
+    bool Internal.IStoreConnection.FirstConnectPending
+    {
+        get
+        {
+            // until the first connect attempt ends (connected, or failed after the connect timeout; it goes on
+            // retrying in the background): from then on, failures are real faults, e.g. refused credentials
+            if (!_everConnected && _connection.IsValueCreated && _connection.Value.IsCompleted)
+            {
+                _everConnected = true;
+            }
+
+            return !_everConnected;
+        }
+    }
+
+    /// <inheritdoc/>
+    public event Action? ConnectionRestored;
 
     /// <summary>Starts the first connect in the background, if it has not started yet; returns at once.</summary>
     public void StartConnecting() => _ = _connection.Value;
@@ -167,6 +191,10 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
     /// <inheritdoc/>
     public async ValueTask RemoveAsync(string key, byte[] tombstone, TimeSpan tombstoneTtl, CancellationToken cancellationToken) =>
         await EvaluateAsync(ReplaceScript, key, [tombstone, (long)tombstoneTtl.TotalMilliseconds], cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    public async ValueTask<string> EnsureStampAsync(string stampKey, string candidate, TimeSpan ttl, CancellationToken cancellationToken) =>
+        (string)(await EvaluateAsync(EnsureStampScript, stampKey, [candidate, (long)ttl.TotalMilliseconds], cancellationToken).ConfigureAwait(false))!;
 
     /// <inheritdoc/>
     public async ValueTask SetStampAsync(string stampKey, string stamp, TimeSpan ttl, CancellationToken cancellationToken) =>
@@ -291,14 +319,37 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, IDisposable
 
     private async Task<ConnectionMultiplexer> AttachAsync(ConnectionMultiplexer multiplexer)
     {
-        _onRestored = (_, _) => RequestRoleRefresh(multiplexer);
+        _onRestored = (_, e) =>
+        {
+            // the subscription connection may come back before the one that carries commands
+            if (e.ConnectionType == ConnectionType.Interactive)
+            {
+                MarkConnected();
+            }
+
+            RequestRoleRefresh(multiplexer);
+        };
         _onConfigurationChanged = (_, _) => RequestRoleRefresh(multiplexer);
         multiplexer.ConnectionRestored += _onRestored;
         multiplexer.ConfigurationChanged += _onConfigurationChanged;
 
         // know the role before the first command, so no write-back is ever sent to a replica (docs/design.md S8)
         await DetectRoleAsync(multiplexer).ConfigureAwait(false);
+        if (multiplexer.IsConnected)
+        {
+            _everConnected = true;
+
+            // raised after the task completes, so a listener sees the connection
+            _ = Task.Run(MarkConnected);
+        }
+
         return multiplexer;
+    }
+
+    private void MarkConnected()
+    {
+        _everConnected = true;
+        ConnectionRestored?.Invoke();
     }
 
     private bool TryGetConnection(out ConnectionMultiplexer multiplexer)

@@ -56,11 +56,17 @@ public static class RedisConnectionSettings
             config.CertificateValidation += (_, certificate, _, errors) => ValidateServerCertificate(certificate, errors, ca);
         }
 
-        // StackExchange.Redis's own bound on a command (it checks it about once a second); our timeout is tighter
+        // StackExchange.Redis's own bound on a command (it checks it about once a second). Callers are bound by the
+        // tighter operation timeout; the circuit's background probe waits this long, so a server that wakes up (after
+        // DEBUG SLEEP, kill -STOP) closes the circuit with its late reply
         if (!connection.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase))
         {
-            config.AsyncTimeout = Math.Max(options.OperationTimeoutMs, 1000);
+            config.AsyncTimeout = Math.Max(options.OperationTimeoutMs, CacheGenDefaults.ProbeTimeoutMs);
         }
+
+        // reconnect on every heartbeat (about once a second) rather than StackExchange.Redis's exponential default,
+        // which waited up to 5 s after a 3 s restart: the cache is off for as long as it is disconnected
+        config.ReconnectRetryPolicy ??= new LinearRetry(CacheGenDefaults.FirstBreakMs);
 
         // a cache that cannot reach Redis serves from the source at once: commands are not queued while disconnected
         // (a queued write-back or read would only run after the caller gave up on it)

@@ -15,6 +15,8 @@ internal sealed class UnavailableCacheStore(string reason) : ICacheStore
 
     public ValueTask SetStampAsync(string stampKey, string stamp, TimeSpan ttl, CancellationToken cancellationToken) => throw Unavailable();
 
+    public ValueTask<string> EnsureStampAsync(string stampKey, string candidate, TimeSpan ttl, CancellationToken cancellationToken) => throw Unavailable();
+
     public ValueTask<long> RemoveByPatternAsync(string pattern, CancellationToken cancellationToken) => throw Unavailable();
 
     private InvalidOperationException Unavailable() => new("The cache store is unavailable: " + Reason);

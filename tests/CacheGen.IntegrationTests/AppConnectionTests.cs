@@ -72,6 +72,7 @@ public sealed class AppConnectionTests(ITestOutputHelper output)
             // act + assert: caching works once connected
             await WaitUntilCachedAsync(GetAsync, "warm", TimeSpan.FromSeconds(10));
             int connections = await WaitForClientsAsync(server, n => n >= oneMultiplexer);
+            long errorsBefore = client.GetStatistics().Errors; // the first connect's misses ("connecting") come before
             string first = await GetAsync("a");
             string second = await GetAsync("a");
             await client.InvalidateKeyAsync("app", "a");
@@ -80,7 +81,7 @@ public sealed class AppConnectionTests(ITestOutputHelper output)
             Assert.Equal(oneMultiplexer, connections);
             Assert.Equal(first, second);
             Assert.NotEqual(first, third);
-            Assert.Equal(0, client.GetStatistics().Errors);
+            Assert.Equal(errorsBefore, client.GetStatistics().Errors);
 
             // a restart (empty, same port) is recovered from
             server.Restart();

@@ -205,7 +205,9 @@ public sealed class CacheClientRedisTests(RedisServerFixture server, ITestOutput
             output.WriteLine($"{leak.Level} {leak.EventId.Name}: {leak.Message} / {leak.Exception?.GetType().Name}: {leak.Exception?.Message}");
         }
 
-        Assert.Contains(cache.Logger.Entries, e => e.Level == LogLevel.Warning && e.EventId.Name == "StoreError");
+        // a wrong password is reported as such, at Error, once
+        Assert.Single(cache.Logger.Entries, e => e.Level == LogLevel.Error && e.EventId.Name == "AuthenticationFailed");
+        Assert.True(cache.Client.AuthenticationFailed);
         Assert.Empty(leaks);
     }
 

@@ -75,7 +75,8 @@ public sealed class InvalidationScaleTests(ITestOutputHelper output)
         await Parallel.ForEachAsync(Enumerable.Range(0, entries), new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (i, _) =>
             await cache.Client.GetOrSetAsync(method, Key(i), tags, i, static (v, _) => new ValueTask<int>(v)));
         fill.Stop();
-        Assert.Equal(entries, await DbSizeAsync(server) - keysBefore);
+        // plus the stamps created before the first write under them: the namespace's, the tag's and (once) the epoch
+        Assert.InRange(await DbSizeAsync(server) - keysBefore, entries + 2, entries + 3);
         Assert.Equal(0, cache.Client.GetStatistics().Errors);
         Assert.Equal(Sample, await SampleHitsAsync(sampler, method, tags, entries));
 
@@ -83,10 +84,10 @@ public sealed class InvalidationScaleTests(ITestOutputHelper output)
         var (namespaceTime, namespaceCommands) = await MeasureCommandsAsync(server, () => cache.Client.InvalidateNamespaceAsync(ns));
         Assert.Equal(0, await SampleHitsAsync(sampler, method, tags, entries));
 
-        // the entries recorded "no namespace stamp yet": dropping the stamp makes them valid again (shown by the
-        // sample), so the tag invalidation is measured on the same 100,000 live entries without filling twice
+        // a lost stamp never revives what it invalidated (RELIABILITY.md S24); a tag invalidation costs the same few
+        // commands whether or not its entries are still live, so it is measured on the same keys without filling twice
         (await server.ExecuteAsync("DEL", cache.Options.KeyPrefix + ":%ns:" + ns)).EnsureSuccess();
-        Assert.Equal(Sample, await SampleHitsAsync(sampler, method, tags, entries));
+        Assert.Equal(0, await SampleHitsAsync(sampler, method, tags, entries));
         var (tagTime, tagCommands) = await MeasureCommandsAsync(server, () => cache.Client.InvalidateTagAsync(tags[0]));
         Assert.Equal(0, await SampleHitsAsync(sampler, method, tags, entries));
         Assert.Equal(0, cache.Client.GetStatistics().PendingInvalidations);

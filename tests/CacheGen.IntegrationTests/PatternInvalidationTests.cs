@@ -96,8 +96,9 @@ public sealed partial class PatternInvalidationTests(RedisServerFixture server, 
         long removed = await cache.Client.ClearAsync();
 
         // assert
-        Assert.Equal(5, before.Count);
-        Assert.Equal(5, removed);
+        // 2 entries, 1 tombstone, 2 stamps set by invalidations, and the epoch and stamp created by the first read
+        Assert.Equal(7, before.Count);
+        Assert.Equal(7, removed);
         Assert.Empty(await ScanAsync(server, cache.Options.KeyPrefix + ":*"));
         Assert.True(await server.ExistsAsync(neighbour.Client.GetFullKey("clear", "a")));
         Assert.Equal("n", await neighbour.GetAsync(method, "a", () => "not called"));
@@ -157,7 +158,7 @@ public sealed partial class PatternInvalidationTests(RedisServerFixture server, 
 
         // assert: every entry deleted once, on the primary; the replica followed and was never scanned
         Assert.Equal(20, removed);
-        Assert.Empty(await ScanAsync(primary, cache.Options.KeyPrefix + ":*"));
+        Assert.DoesNotContain(await ScanAsync(primary, cache.Options.KeyPrefix + ":*"), k => !k.Contains(":%", StringComparison.Ordinal));
         Assert.False((await replica.CommandCallsAsync()).ContainsKey("scan"), "the replica was scanned");
         Assert.False(cache.Store.IsReadOnly);
     }

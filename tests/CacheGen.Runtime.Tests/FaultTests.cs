@@ -6,7 +6,7 @@ namespace CacheGen.Runtime.Tests;
 /// <summary>docs/design.md S22 and G1/G4: a store fault is a counted miss, and the breaker opens on consecutive failures.</summary>
 public sealed class FaultTests
 {
-    private static readonly TimeSpan s_breakDuration = TimeSpan.FromSeconds(CacheGenDefaults.BreakDurationSeconds);
+    private static readonly TimeSpan s_firstBreak = TimeSpan.FromMilliseconds(CacheGenDefaults.FirstBreakMs);
 
     public static TheoryData<BreakType, string> FaultKinds => new()
     {
@@ -94,70 +94,65 @@ public sealed class FaultTests
     }
 
     [Fact]
-    public async Task GetOrSetAsync_AfterBreakDurationStoreRecovered_OneProbeClosesTheCircuit()
+    public async Task Open_StoreRecovered_BackgroundProbeAfterTheFirstBreakClosesTheCircuitWithoutAnyCaller()
     {
         // arrange
         using var h = new CacheHarness();
         await OpenCircuitAsync(h);
         h.Chaos.Faulted = false;
-        var source = new Source("v1");
+        int readsWhenOpened = h.Chaos.Reads;
 
         // act
-        h.Time.Advance(s_breakDuration - TimeSpan.FromMilliseconds(1));
-        await h.GetAsync(source, "before-break-ends");
-        int callsBeforeBreakEnds = h.Chaos.Calls;
+        h.Time.Advance(s_firstBreak - TimeSpan.FromMilliseconds(1));
+        var stateBeforeBreakEnds = h.Client.CircuitState;
+        int readsBeforeBreakEnds = h.Chaos.Reads - readsWhenOpened;
         h.Time.Advance(TimeSpan.FromMilliseconds(1));
-        int readsBeforeProbe = h.Chaos.Reads;
-        await h.GetAsync(source, "probe");
-        int probeReads = h.Chaos.Reads - readsBeforeProbe;
-        var stateAfterProbe = h.Client.CircuitState;
-        await h.GetAsync(source, "probe");
+        await WaitForAsync(() => h.Client.CircuitState == CircuitState.Closed);
 
-        // assert
-        Assert.Equal(5, callsBeforeBreakEnds);
-        Assert.Equal(1, probeReads);
-        Assert.Equal(CircuitState.Closed, stateAfterProbe);
-        Assert.Equal(1, h.Client.GetStatistics().Hits);
+        // assert: one probe read, no caller involved, and the default first break is a quarter of a second
+        Assert.Equal(TimeSpan.FromMilliseconds(250), s_firstBreak);
+        Assert.Equal(CircuitState.Open, stateBeforeBreakEnds);
+        Assert.Equal(0, readsBeforeBreakEnds);
+        Assert.Equal(1, h.Chaos.Reads - readsWhenOpened);
     }
 
     [Fact]
-    public async Task GetOrSetAsync_ProbeFails_ReopensForAnotherBreak()
+    public async Task Open_ProbesKeepFailing_EachBreakIsTwiceTheLastUpToBreakDuration()
     {
         // arrange
         using var h = new CacheHarness();
         await OpenCircuitAsync(h);
-        var source = new Source("v1");
-        h.Time.Advance(s_breakDuration);
+        int readsWhenOpened = h.Chaos.Reads;
+        var probesAt = new List<int>();
 
-        // act
-        int callsBeforeProbe = h.Chaos.Calls;
-        await h.GetAsync(source, "probe");
-        int probeCalls = h.Chaos.Calls - callsBeforeProbe;
-        var stateAfterProbe = h.Client.CircuitState;
-        await h.GetAsync(source, "after-probe");
-        int callsAfterNextCall = h.Chaos.Calls - callsBeforeProbe;
-        h.Time.Advance(s_breakDuration);
-        h.Chaos.Faulted = false;
-        await h.GetAsync(source, "second-probe");
+        // act: 40 s in 10 ms steps, recording when each probe read happens
+        for (int ms = 10; ms <= 40_000; ms += 10)
+        {
+            int before = h.Chaos.Reads;
+            h.Time.Advance(TimeSpan.FromMilliseconds(10));
+            if (h.Chaos.Reads != before)
+            {
+                probesAt.Add(ms);
+            }
+        }
 
-        // assert
-        Assert.Equal(1, probeCalls);
-        Assert.Equal(CircuitState.Open, stateAfterProbe);
-        Assert.Equal(1, callsAfterNextCall);
-        Assert.Equal(CircuitState.Closed, h.Client.CircuitState);
+        // assert: 250, +500, +1000, +2000, ... capped at 30 s; never more than one probe at a time
+        Assert.Equal([250, 750, 1750, 3750, 7750, 15750, 31750], probesAt);
+        Assert.Equal(probesAt.Count, h.Chaos.Reads - readsWhenOpened);
+        Assert.Equal(CircuitState.Open, h.Client.CircuitState);
+        await Task.CompletedTask;
     }
 
     [Fact]
     public async Task GetOrSetAsync_ConcurrentCallerWhileProbeIsOut_IsAMissWithoutStoreCall()
     {
-        // arrange: the probe's read takes 100 ms of manual time, so it is still out when the second caller comes
+        // arrange: the probe's read takes 100 ms of manual time, so it is still out when a caller comes
         using var h = new CacheHarness();
         await OpenCircuitAsync(h);
         h.Chaos.Faulted = false;
-        h.Time.Advance(s_breakDuration);
         h.Chaos.Delay(TimeSpan.FromMilliseconds(100));
+        h.Time.Advance(s_firstBreak);
         var source = new Source("v1");
-        var probe = h.GetAsync(source, "probe").AsTask();
         int readsWithProbeOut = h.Chaos.Reads;
 
         // act
@@ -165,14 +160,12 @@ public sealed class FaultTests
         var stateWhileProbing = h.Client.CircuitState;
         h.Chaos.Delay(TimeSpan.Zero);
         h.Time.Advance(TimeSpan.FromMilliseconds(100));
-        string probed = await probe.WaitAsync(TimeSpan.FromSeconds(10));
+        await WaitForAsync(() => h.Client.CircuitState == CircuitState.Closed);
 
         // assert
         Assert.Equal("v1", concurrent);
-        Assert.Equal("v1", probed);
         Assert.Equal(CircuitState.HalfOpen, stateWhileProbing);
         Assert.Equal(readsWithProbeOut, h.Chaos.Reads);
-        Assert.Equal(CircuitState.Closed, h.Client.CircuitState);
     }
 
     [Fact]
@@ -246,29 +239,21 @@ public sealed class FaultTests
     }
 
     [Fact]
-    public async Task GetOrSetAsync_ProbeCancelledByCaller_ReopensAndAllowsTheNextProbe()
+    public async Task GetOrSetAsync_CallerCancelsWhileOpen_NeverAffectsTheProbe()
     {
-        // arrange
+        // arrange: callers never probe, so a caller's cancellation cannot reopen the circuit for a full break
         using var h = new CacheHarness();
         await OpenCircuitAsync(h);
         h.Chaos.Faulted = false;
-        h.Time.Advance(s_breakDuration);
-        h.Chaos.Delay(TimeSpan.FromHours(1));
-        var source = new Source("v1");
         using var cancel = new CancellationTokenSource();
-        var probe = h.GetAsync(source, "probe", cancellationToken: cancel.Token).AsTask();
+        cancel.Cancel();
 
         // act
-        cancel.Cancel();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => probe);
-        var stateAfterCancelledProbe = h.Client.CircuitState;
-        Assert.Equal(0, h.Chaos.InFlight);
-        h.Chaos.Delay(TimeSpan.Zero);
-        h.Time.Advance(s_breakDuration);
-        await h.GetAsync(source, "next-probe");
+        await Record.ExceptionAsync(() => h.GetAsync(new Source("v1"), "cancelled", cancellationToken: cancel.Token).AsTask());
+        h.Time.Advance(s_firstBreak);
+        await WaitForAsync(() => h.Client.CircuitState == CircuitState.Closed);
 
         // assert
-        Assert.NotEqual(CircuitState.HalfOpen, stateAfterCancelledProbe);
         Assert.Equal(CircuitState.Closed, h.Client.CircuitState);
     }
 
@@ -287,6 +272,16 @@ public sealed class FaultTests
         // assert
         Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, healthy.Status);
         Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, degraded.Status);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (int i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(condition());
     }
 
     private static async Task OpenCircuitAsync(CacheHarness h)

@@ -24,7 +24,7 @@ public sealed class TelemetryTests
         Assert.Equal(["miss", "hit"], requests.Select(m => m.Tag(CacheGenDiagnostics.ResultTag)));
         Assert.All(requests, m => Assert.Equal("ns", m.Tag(CacheGenDiagnostics.NamespaceTag)));
         Assert.All(h.Metrics.Measurements, m => Assert.All(m.Tags.Values, v => Assert.DoesNotContain(SecretKey, v?.ToString() ?? string.Empty, StringComparison.Ordinal)));
-        Assert.Equal(["read", "write", "read"], h.Metrics.Get(CacheGenDiagnostics.DurationInstrument).Select(m => m.Tag(CacheGenDiagnostics.OperationTag)));
+        Assert.Equal(["read", "ensure_stamp", "ensure_stamp", "write", "read"], h.Metrics.Get(CacheGenDiagnostics.DurationInstrument).Select(m => m.Tag(CacheGenDiagnostics.OperationTag)));
     }
 
     [Fact]
@@ -132,7 +132,7 @@ public sealed class TelemetryTests
         // assert
         var opened = Assert.Single(h.Logger.Entries, e => e.EventId.Id == 20);
         Assert.Equal(LogLevel.Warning, opened.Level);
-        Assert.Contains("5 consecutive failures", opened.Message, StringComparison.Ordinal);
+        Assert.Contains("5 consecutive faults", opened.Message, StringComparison.Ordinal);
     }
 
     [Fact]

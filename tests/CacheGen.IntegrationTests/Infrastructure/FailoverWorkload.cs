@@ -64,7 +64,8 @@ internal sealed class FailoverWorkload(string configuration, TestCache cache, Ca
 
     /// <summary>
     /// Runs the callers for a second, then <paramref name="fault"/> (which returns once the replica is promoted, with
-    /// the time from the fault), then until the probe succeeds and at least <paramref name="after"/> has passed; then
+    /// the time from the fault), then until the probe succeeded, the queue of invalidations is empty and at least
+    /// <paramref name="after"/> has passed (15 s at most); then
     /// waits for the queued invalidations and reads every key once more.
     /// </summary>
     public async Task<Result> RunAsync(Func<Task<TimeSpan>> fault, TimeSpan after)
@@ -76,28 +77,33 @@ internal sealed class FailoverWorkload(string configuration, TestCache cache, Ca
 
         var faultAt = _clock.Elapsed;
         using var probeStop = new CancellationTokenSource();
-        var pending = Task.Run(() => WatchPendingAsync(faultAt, probeStop.Token));
+        using var watchStop = new CancellationTokenSource();
+        var pending = Task.Run(() => WatchPendingAsync(faultAt, watchStop.Token));
         TimeSpan promoted = await fault();
 
         // the failed-over slots take no write before the promotion, so the probe starts there
         var probe = Task.Run(() => ProbeAsync(faultAt, probeStop.Token));
         TimeSpan? back = null;
+        bool queueEmptied = false;
         while (_clock.Elapsed - faultAt < TimeSpan.FromSeconds(15))
         {
             back ??= probe.IsCompleted ? await probe : null;
-            if (back is not null && _clock.Elapsed - faultAt >= after)
+            if (back is not null && _clock.Elapsed - faultAt >= after && cache.Client.GetStatistics().PendingInvalidations == 0)
             {
+                queueEmptied = true;
                 break;
             }
 
-            await Task.Delay(50);
+            await Task.Delay(20);
         }
 
+        await watchStop.CancelAsync();
         await stop.CancelAsync();
         await Task.WhenAll(callers);
         await probeStop.CancelAsync();
         back ??= probe.IsCompletedSuccessfully ? await probe : null;
-        var (drained, maxPending) = await pending;
+        var (lastPending, maxPending) = await pending;
+        TimeSpan? drained = queueEmptied ? lastPending : null;
 
         // every invalidation made before and during the fault must have reached Redis: no key is stale now
         var settle = Stopwatch.StartNew();
@@ -200,15 +206,14 @@ internal sealed class FailoverWorkload(string configuration, TestCache cache, Ca
         return null;
     }
 
-    /// <summary>Samples the queued invalidations: the maximum, and the time after which the queue stayed empty to the end.</summary>
-    private async Task<(TimeSpan? Drained, int Max)> WatchPendingAsync(TimeSpan faultAt, CancellationToken stop)
+    /// <summary>Samples the queued invalidations: the last time the queue was not empty, and its maximum.</summary>
+    private async Task<(TimeSpan LastNotEmpty, int Max)> WatchPendingAsync(TimeSpan faultAt, CancellationToken stop)
     {
         int max = 0;
-        int pending = 0;
         TimeSpan lastNonZero = TimeSpan.Zero;
         while (!stop.IsCancellationRequested)
         {
-            pending = cache.Client.GetStatistics().PendingInvalidations;
+            int pending = cache.Client.GetStatistics().PendingInvalidations;
             max = Math.Max(max, pending);
             if (pending > 0)
             {
@@ -218,6 +223,6 @@ internal sealed class FailoverWorkload(string configuration, TestCache cache, Ca
             await Task.Delay(20, CancellationToken.None);
         }
 
-        return (pending == 0 ? lastNonZero : null, max);
+        return (lastNonZero, max);
     }
 }

@@ -16,6 +16,7 @@ public sealed class ChaosCacheStore : ICacheStore, ICacheStoreInfo
     private int _writes;
     private int _removes;
     private int _stampWrites;
+    private int _stampEnsures;
     private int _patternRemoves;
     private int _serverInfoReads;
     private int _readOnlyChecks;
@@ -157,6 +158,16 @@ public sealed class ChaosCacheStore : ICacheStore, ICacheStoreInfo
             await inner.SetStampAsync(s.stampKey, s.stamp, s.ttl, ct).ConfigureAwait(false);
             return true;
         }, cancellationToken).AsTask());
+    }
+
+    /// <summary>Gets the number of <see cref="EnsureStampAsync"/> calls (not part of <see cref="Calls"/>).</summary>
+    public int StampEnsures => Volatile.Read(ref _stampEnsures);
+
+    /// <inheritdoc/>
+    public ValueTask<string> EnsureStampAsync(string stampKey, string candidate, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _stampEnsures);
+        return RunAsync((stampKey, candidate, ttl), static (inner, s, ct) => inner.EnsureStampAsync(s.stampKey, s.candidate, s.ttl, ct), cancellationToken);
     }
 
     /// <inheritdoc/>

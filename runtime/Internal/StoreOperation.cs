@@ -1,0 +1,33 @@
+namespace CacheGen.Internal;
+
+/// <summary>The store operations the client meters and logs (the <c>operation</c> tag).</summary>
+internal static class StoreOperation
+{
+    public const string Read = "read";
+    public const string Write = "write";
+    public const string EnsureStamp = "ensure_stamp";
+    public const string Invalidate = "invalidate";
+    public const string Probe = "probe";
+    public const string Replay = "replay";
+    public const string InvalidatePattern = "invalidate_pattern";
+    public const string Clear = "clear";
+}
+
+/// <summary>The kinds of store error (the <c>error.type</c> tag).</summary>
+internal static class StoreErrorType
+{
+    public const string Timeout = "timeout";
+    public const string Connection = "connection";
+    public const string Connecting = "connecting";
+    public const string Authentication = "authentication";
+    public const string Loading = "loading";
+    public const string Busy = "busy";
+    public const string ServerError = "server_error";
+    public const string WriteRejected = "write_rejected";
+    public const string CircuitOpen = "circuit_open";
+    public const string Local = "local";
+    public const string Store = "store";
+
+    /// <summary>A read found a stamp missing (evicted, expired, flushed): a miss, and the stamp was recreated.</summary>
+    public const string StampMissing = "stamp_missing";
+}
