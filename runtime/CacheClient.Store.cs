@@ -122,17 +122,27 @@ public sealed partial class CacheClient
         message.Contains("OOM command not allowed", StringComparison.Ordinal) || message.Contains("READONLY", StringComparison.Ordinal);
 
     /// <summary>The connection came back (or the first connect finished): probe at once if the circuit is open.</summary>
-    private void OnConnectionRestored() => _ = ProbeAsync(now: true);
+    private void OnConnectionRestored() => _ = ProbeAsync(now: true, retry: true);
 
     /// <summary>
     /// Probes the open circuit in the background: one read of the probe key, waited for up to the probe timeout, so a
     /// server that was only frozen (DEBUG SLEEP, a long script) closes the circuit with its late reply. Only one probe is
     /// out at a time; the next is scheduled by the breaker's growing break.
     /// </summary>
-    private async Task ProbeAsync(bool now)
+    private async Task ProbeAsync(bool now, bool retry = false)
     {
-        if (!_breaker.TryBeginProbe(now, TimeSpan.FromMilliseconds(CacheGenDefaults.ProbeSpacingMs), out long probeId, out var transition))
+        var spacing = TimeSpan.FromMilliseconds(CacheGenDefaults.ProbeSpacingMs);
+        if (!_breaker.TryBeginProbe(now, spacing, out long probeId, out var transition))
         {
+            if (now && retry && _breaker.State != CircuitState.Closed)
+            {
+                // a probe started just before the connection came back (and likely failed on the dead one): the
+                // restored connection still gets its own probe, once the spacing has passed
+                await Task.Delay(spacing, _time).ConfigureAwait(false);
+                await ProbeAsync(now: true).ConfigureAwait(false);
+                return;
+            }
+
             if (!now && _breaker.State == CircuitState.Open)
             {
                 // the timer fired a little early
