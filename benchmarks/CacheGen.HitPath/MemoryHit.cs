@@ -19,7 +19,7 @@ public class MemoryHit
     private IFusionCache _fusion = null!;
     private HybridCache _hybrid = null!;
     private HybridCacheEntryOptions _hybridOptions = null!;
-    private long _factoryRuns;
+    private readonly HitCalls _calls = new();
     private int _round;
 
     [Params(Load.OneCaller, Load.Callers64Distinct)]
@@ -29,7 +29,7 @@ public class MemoryHit
     public void SetupMemory()
     {
         _memory = new MemoryCache(new MemoryCacheOptions());
-        Verify(() => _factoryRuns, MemoryCache);
+        Verify(() => _calls.FactoryRuns, MemoryCache);
     }
 
     [GlobalSetup(Target = nameof(CacheGen))]
@@ -50,7 +50,7 @@ public class MemoryHit
         services.AddFusionCache().WithDefaultEntryOptions(o => o.Duration = TimeSpan.FromHours(1));
         _services = services.BuildServiceProvider();
         _fusion = _services.GetRequiredService<IFusionCache>();
-        Verify(() => _factoryRuns, FusionCache);
+        Verify(() => _calls.FactoryRuns, FusionCache);
     }
 
     [GlobalSetup(Target = nameof(HybridCache))]
@@ -61,7 +61,7 @@ public class MemoryHit
         _services = services.BuildServiceProvider();
         _hybrid = _services.GetRequiredService<HybridCache>();
         _hybridOptions = new HybridCacheEntryOptions { Expiration = TimeSpan.FromHours(1), LocalCacheExpiration = TimeSpan.FromHours(1) };
-        Verify(() => _factoryRuns, HybridCache);
+        Verify(() => _calls.FactoryRuns, HybridCache);
     }
 
     [GlobalCleanup]
@@ -85,7 +85,7 @@ public class MemoryHit
             int id = Driver.Id(Load, round, caller, i);
             sum += _memory.GetOrCreate(id, entry =>
             {
-                Interlocked.Increment(ref _factoryRuns);
+                _calls.Computed();
                 entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(1);
                 return Item.Create((int)entry.Key);
             })!.Id;
@@ -95,58 +95,16 @@ public class MemoryHit
     });
 
     [Benchmark(OperationsPerInvoke = Driver.Ops, Description = "CacheGen (in-memory store)")]
-    public Task<long> CacheGen() => Driver.Run(Load, _round++, async (round, caller, count) =>
-    {
-        long sum = 0;
-        for (int i = 0; i < count; i++)
-        {
-            sum += (await _cacheGen.GetAsync(Driver.Id(Load, round, caller, i)).ConfigureAwait(false)).Id;
-        }
-
-        return sum;
-    });
+    public Task<long> CacheGen() =>
+        Driver.Run(Load, _round++, (round, caller, count) => HitCalls.CacheGen(_cacheGen, Load, round, caller, count));
 
     [Benchmark(OperationsPerInvoke = Driver.Ops, Description = "FusionCache (memory level)")]
-    public Task<long> FusionCache() => Driver.Run(Load, _round++, async (round, caller, count) =>
-    {
-        long sum = 0;
-        for (int i = 0; i < count; i++)
-        {
-            int id = Driver.Id(Load, round, caller, i);
-            var item = await _fusion.GetOrSetAsync<Item>(
-                "item:" + id,
-                (_, _) =>
-                {
-                    Interlocked.Increment(ref _factoryRuns);
-                    return Task.FromResult(Item.Create(id));
-                }).ConfigureAwait(false);
-            sum += item.Id;
-        }
-
-        return sum;
-    });
+    public Task<long> FusionCache() =>
+        Driver.Run(Load, _round++, (round, caller, count) => _calls.Fusion(_fusion, null, Load, round, caller, count));
 
     [Benchmark(OperationsPerInvoke = Driver.Ops, Description = "HybridCache (local cache)")]
-    public Task<long> HybridCache() => Driver.Run(Load, _round++, async (round, caller, count) =>
-    {
-        long sum = 0;
-        for (int i = 0; i < count; i++)
-        {
-            int id = Driver.Id(Load, round, caller, i);
-            var item = await _hybrid.GetOrCreateAsync(
-                "item:" + id,
-                id,
-                (state, _) =>
-                {
-                    Interlocked.Increment(ref _factoryRuns);
-                    return ValueTask.FromResult(Item.Create(state));
-                },
-                _hybridOptions).ConfigureAwait(false);
-            sum += item.Id;
-        }
-
-        return sum;
-    });
+    public Task<long> HybridCache() =>
+        Driver.Run(Load, _round++, (round, caller, count) => _calls.Hybrid(_hybrid, _hybridOptions, Load, round, caller, count));
 
     private void Verify(Func<long> computations, Func<Task<long>> benchmark)
     {

@@ -24,7 +24,7 @@ public class RedisHit
     private FusionCacheEntryOptions _fusionOptions = null!;
     private HybridCache _hybrid = null!;
     private HybridCacheEntryOptions _hybridOptions = null!;
-    private long _factoryRuns;
+    private readonly HitCalls _calls = new();
     private int _round;
 
     [Params(Load.OneCaller, Load.Callers64Distinct, Load.Callers64Hot)]
@@ -48,7 +48,7 @@ public class RedisHit
             throw new InvalidOperationException("the raw value is not the 330-byte record");
         }
 
-        Verify(() => _factoryRuns, HandWritten);
+        Verify(() => _calls.FactoryRuns, HandWritten);
     }
 
     [GlobalSetup(Target = nameof(CacheGen))]
@@ -84,7 +84,7 @@ public class RedisHit
         _fusion = _services.GetRequiredService<IFusionCache>();
         // the Redis level only: the memory level is neither read nor written
         _fusionOptions = new FusionCacheEntryOptions(TimeSpan.FromHours(1)) { SkipMemoryCacheRead = true, SkipMemoryCacheWrite = true };
-        Verify(() => _factoryRuns, FusionCache);
+        Verify(() => _calls.FactoryRuns, FusionCache);
     }
 
     [GlobalSetup(Target = nameof(HybridCache))]
@@ -97,7 +97,7 @@ public class RedisHit
         _hybrid = _services.GetRequiredService<HybridCache>();
         // the Redis level only
         _hybridOptions = new HybridCacheEntryOptions { Expiration = TimeSpan.FromHours(1), Flags = HybridCacheEntryFlags.DisableLocalCache };
-        Verify(() => _factoryRuns, HybridCache);
+        Verify(() => _calls.FactoryRuns, HybridCache);
     }
 
     [GlobalCleanup]
@@ -137,7 +137,7 @@ public class RedisHit
             Item item;
             if (bytes is null)
             {
-                Interlocked.Increment(ref _factoryRuns);
+                _calls.Computed();
                 item = Item.Create(id);
                 await _db.StringSetAsync(RawKey(id), JsonSerializer.SerializeToUtf8Bytes(item), TimeSpan.FromHours(1)).ConfigureAwait(false);
             }
@@ -153,59 +153,16 @@ public class RedisHit
     });
 
     [Benchmark(OperationsPerInvoke = Driver.Ops, Description = "CacheGen")]
-    public Task<long> CacheGen() => Driver.Run(Load, _round++, async (round, caller, count) =>
-    {
-        long sum = 0;
-        for (int i = 0; i < count; i++)
-        {
-            sum += (await _cacheGen.GetAsync(Driver.Id(Load, round, caller, i)).ConfigureAwait(false)).Id;
-        }
-
-        return sum;
-    });
+    public Task<long> CacheGen() =>
+        Driver.Run(Load, _round++, (round, caller, count) => HitCalls.CacheGen(_cacheGen, Load, round, caller, count));
 
     [Benchmark(OperationsPerInvoke = Driver.Ops, Description = "FusionCache (Redis level)")]
-    public Task<long> FusionCache() => Driver.Run(Load, _round++, async (round, caller, count) =>
-    {
-        long sum = 0;
-        for (int i = 0; i < count; i++)
-        {
-            int id = Driver.Id(Load, round, caller, i);
-            var item = await _fusion.GetOrSetAsync<Item>(
-                "item:" + id,
-                (_, _) =>
-                {
-                    Interlocked.Increment(ref _factoryRuns);
-                    return Task.FromResult(Item.Create(id));
-                },
-                options: _fusionOptions).ConfigureAwait(false);
-            sum += item.Id;
-        }
-
-        return sum;
-    });
+    public Task<long> FusionCache() =>
+        Driver.Run(Load, _round++, (round, caller, count) => _calls.Fusion(_fusion, _fusionOptions, Load, round, caller, count));
 
     [Benchmark(OperationsPerInvoke = Driver.Ops, Description = "HybridCache (Redis level)")]
-    public Task<long> HybridCache() => Driver.Run(Load, _round++, async (round, caller, count) =>
-    {
-        long sum = 0;
-        for (int i = 0; i < count; i++)
-        {
-            int id = Driver.Id(Load, round, caller, i);
-            var item = await _hybrid.GetOrCreateAsync(
-                "item:" + id,
-                id,
-                (state, _) =>
-                {
-                    Interlocked.Increment(ref _factoryRuns);
-                    return ValueTask.FromResult(Item.Create(state));
-                },
-                _hybridOptions).ConfigureAwait(false);
-            sum += item.Id;
-        }
-
-        return sum;
-    });
+    public Task<long> HybridCache() =>
+        Driver.Run(Load, _round++, (round, caller, count) => _calls.Hybrid(_hybrid, _hybridOptions, Load, round, caller, count));
 
     private static string RawKey(int id) => "bench:raw:" + id;
 
