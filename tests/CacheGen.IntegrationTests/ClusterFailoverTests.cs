@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace CacheGen.IntegrationTests;
 
 /// <summary>
-/// Issue 10 item 3 (RELIABILITY.md S19, S20): a Cluster primary is killed while 16 callers read and invalidate; its
+/// Issue 10 item 3 (docs/design.md S19, S20): a Cluster primary is killed while 16 callers read and invalidate; its
 /// replica is promoted and CacheGen follows it, with default options.
 /// </summary>
 [Collection(ClusterCollection.Name)]

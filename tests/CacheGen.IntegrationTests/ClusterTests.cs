@@ -8,7 +8,7 @@ using StackExchange.Redis;
 namespace CacheGen.IntegrationTests;
 
 /// <summary>
-/// Issue 10 item 2 (RELIABILITY.md S15, S19): everything CacheGen does, on a real Redis Cluster of 3 primaries and
+/// Issue 10 item 2 (docs/design.md S15, S19): everything CacheGen does, on a real Redis Cluster of 3 primaries and
 /// 3 replicas, with keys on all three primaries and no command that spans hash slots.
 /// </summary>
 [Collection(ClusterCollection.Name)]

@@ -5,7 +5,7 @@ using CacheGen.IntegrationTests.Infrastructure;
 namespace CacheGen.IntegrationTests;
 
 /// <summary>
-/// RELIABILITY.md S24: stamps and tombstones may be evicted; their absence must read as "invalidated", never as "never
+/// docs/design.md S24: stamps and tombstones may be evicted; their absence must read as "invalidated", never as "never
 /// invalidated". 20,000 entries (half invalidated by namespace, half by tag) are written, invalidated, then read under
 /// <c>maxmemory</c> at 80% of the data with each eviction policy: no read may return a value from before the invalidation.
 /// </summary>

@@ -84,7 +84,7 @@ public sealed class InvalidationScaleTests(ITestOutputHelper output)
         var (namespaceTime, namespaceCommands) = await MeasureCommandsAsync(server, () => cache.Client.InvalidateNamespaceAsync(ns));
         Assert.Equal(0, await SampleHitsAsync(sampler, method, tags, entries));
 
-        // a lost stamp never revives what it invalidated (RELIABILITY.md S24); a tag invalidation costs the same few
+        // a lost stamp never revives what it invalidated (docs/design.md S24); a tag invalidation costs the same few
         // commands whether or not its entries are still live, so it is measured on the same keys without filling twice
         (await server.ExecuteAsync("DEL", cache.Options.KeyPrefix + ":%ns:" + ns)).EnsureSuccess();
         Assert.Equal(0, await SampleHitsAsync(sampler, method, tags, entries));

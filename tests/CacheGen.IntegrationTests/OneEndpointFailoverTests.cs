@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace CacheGen.IntegrationTests;
 
 /// <summary>
-/// Issue 10 item 3 (RELIABILITY.md S28): a primary + replica pair without Sentinel swaps roles. With only the old primary
+/// Issue 10 item 3 (docs/design.md S28): a primary + replica pair without Sentinel swaps roles. With only the old primary
 /// configured CacheGen cannot reach the new one: it must notice the demotion, stop writing, keep invalidations queued,
 /// and say in one warning what the user must configure. With both endpoints configured it follows the new primary.
 /// </summary>

@@ -4,7 +4,7 @@ using CacheGen.IntegrationTests.Infrastructure;
 namespace CacheGen.IntegrationTests;
 
 /// <summary>
-/// RELIABILITY.md S26: with the <b>default</b> options (no shortened break), caching resumes within 1.5 s of Redis being
+/// docs/design.md S26: with the <b>default</b> options (no shortened break), caching resumes within 1.5 s of Redis being
 /// usable again after a restart, a long script (BUSY) or DEBUG SLEEP, and within 0.5 s of a CLIENT KILL. Each test
 /// first makes sure the fault really opened the circuit (or, for CLIENT KILL, failed calls), so a pass is not vacuous.
 /// </summary>

@@ -10,7 +10,7 @@ namespace CacheGen.IntegrationTests.Infrastructure;
 /// <c>cluster_state:ok</c> and the three replicas report their link up. Free of xunit, so the benchmarks can use it.
 /// </summary>
 /// <remarks>
-/// <c>cluster-node-timeout</c> is 1000 ms (Redis' default is 15 s; RELIABILITY.md appendix A used 2000, which left 0.5-1 s of a 5 s bound to the client): a killed primary's
+/// <c>cluster-node-timeout</c> is 1000 ms (Redis' default is 15 s; a 2000 ms lab setting used earlier, which left 0.5-1 s of a 5 s bound to the client): a killed primary's
 /// replica is promoted after about that time plus the election (0.5–1.5 s).
 /// </remarks>
 public sealed class RedisClusterFixture : IDisposable
