@@ -100,6 +100,9 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
     /// <summary>Gets why the cache is off for good (an invalid Redis configuration), or <see langword="null"/>.</summary>
     public string? DisabledReason => _disabledReason;
 
+    /// <summary>Gets whether the store's first connect is still under way (calls are served uncached until it completes).</summary>
+    internal bool Connecting => _connection?.FirstConnectPending == true;
+
     /// <summary>Gets the full Redis key of <paramref name="key"/> in <paramref name="namespace"/>: <c>{prefix}:{namespace}:{key}</c>.</summary>
     public string GetFullKey(string @namespace, string key) => _prefix + ":" + @namespace + ":" + key;
 

@@ -2,7 +2,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CacheGen;
 
-/// <summary>Reports the cache's health: Degraded while the circuit is open (calls still succeed, uncached), Unhealthy when the store cannot be configured or refuses the credentials.</summary>
+/// <summary>
+/// Reports the cache's health: Degraded while the store's first connect is under way or the circuit is open (calls
+/// still succeed, uncached), Unhealthy when the store cannot be configured or refuses the credentials.
+/// </summary>
 public sealed class CacheGenHealthCheck : IHealthCheck
 {
     private readonly CacheClient _client;
@@ -31,6 +34,8 @@ public sealed class CacheGenHealthCheck : IHealthCheck
             ? HealthCheckResult.Unhealthy("The cache is off: " + reason, data: data)
             : _client.AuthenticationFailed
             ? HealthCheckResult.Unhealthy("The cache store refused the credentials; calls are served without the cache.", data: data)
+            : _client.Connecting
+            ? HealthCheckResult.Degraded("The cache store is connecting; calls are served without the cache until it is connected.", data: data)
             : stats.CircuitState == CircuitState.Closed
                 ? HealthCheckResult.Healthy("The cache store is reachable.", data)
                 : HealthCheckResult.Degraded("The cache circuit is " + stats.CircuitState + "; calls are served without the cache.", data: data);
