@@ -5,6 +5,18 @@ namespace CacheGen.Analyzers;
 /// <summary>The descriptors of every CacheGen diagnostic; <see cref="DiagnosticIds"/> holds the ids.</summary>
 internal static class DiagnosticDescriptors
 {
+    /// <summary>
+    /// The repository's canonical URL: the one place it is written in C#. The package's <c>RepositoryUrl</c>
+    /// (<c>Directory.Build.props</c>) must equal it; the package test checks both and that every page is shipped.
+    /// </summary>
+    internal const string RepositoryUrl = "https://github.com/cachegen/cachegen";
+
+    /// <summary>Where the docs page of each diagnostic lives: <c>{HelpLinkBase}CGENnnn.md</c> (<c>docs/diagnostics/</c>).</summary>
+    internal const string HelpLinkBase = RepositoryUrl + "/blob/main/docs/diagnostics/";
+
+    /// <summary>The absolute help link of diagnostic <paramref name="id"/>; every descriptor gets its link here.</summary>
+    internal static string HelpLink(string id) => HelpLinkBase + id + ".md";
+
     private const string Usage = "CacheGen.Usage";
     private const string Keys = "CacheGen.Keys";
     private const string Invalidation = "CacheGen.Invalidation";
@@ -127,6 +139,6 @@ internal static class DiagnosticDescriptors
         "Serializer '{0}' on '{1}' cannot be used: {2}", Usage, DiagnosticSeverity.Error);
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, bool compilationEnd = false) =>
-        new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics/" + id + ".md",
+        new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpLink(id),
             customTags: compilationEnd ? new[] { WellKnownDiagnosticTags.CompilationEnd } : System.Array.Empty<string>());
 }

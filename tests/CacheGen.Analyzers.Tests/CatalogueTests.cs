@@ -32,7 +32,7 @@ public sealed class CatalogueTests
     public void Descriptor_HasItsDocsPageAndHelpLink(string id)
     {
         var descriptor = Descriptors().Single(d => d.Id == id);
-        Assert.Equal($"docs/diagnostics/{id}.md", descriptor.HelpLinkUri);
+        Assert.Equal($"https://github.com/cachegen/cachegen/blob/main/docs/diagnostics/{id}.md", descriptor.HelpLinkUri);
         string page = Repository.PathOf("docs", "diagnostics", id + ".md");
         Assert.True(File.Exists(page), $"{page} is missing");
         Assert.StartsWith($"# {id}", File.ReadAllText(page), StringComparison.Ordinal);
