@@ -27,8 +27,8 @@ public sealed class ConsumerTests(PackedPackage package, ITestOutputHelper outpu
         var catalog = provider.GetRequiredService<Catalog>();
 
         // as a readiness probe would: the cache connects in the background and calls made meanwhile are uncached
-        var health = provider.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>();
-        for (int i = 0; i < 200 && (await health.CheckHealthAsync()).Status != Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy; i++)
+        var health = new CacheGenHealthCheck(provider.GetRequiredService<CacheClient>());
+        for (int i = 0; i < 200 && (await health.CheckHealthAsync(new())).Status != Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy; i++)
         {
             await Task.Delay(50);
         }
