@@ -14,12 +14,12 @@ public sealed partial class CacheClient
         }
 
         ArgumentNullException.ThrowIfNull(pattern);
-        return RunAdminAsync("invalidate_pattern", @namespace, GetFullKey(@namespace, pattern), cancellationToken);
+        return RunAdminAsync(StoreOperation.InvalidatePattern, @namespace, GetFullKey(@namespace, pattern), cancellationToken);
     }
 
     /// <inheritdoc/>
     public ValueTask<long> ClearAsync(CancellationToken cancellationToken = default) =>
-        RunAdminAsync("clear", "*", _prefix + ":*", cancellationToken);
+        RunAdminAsync(StoreOperation.Clear, "*", _prefix + ":*", cancellationToken);
 
     /// <inheritdoc/>
     /// <remarks>
@@ -113,7 +113,7 @@ public sealed partial class CacheClient
             var elapsed = _time.GetElapsedTime(started);
             _metrics.Duration(elapsed.TotalSeconds, operation);
             _metrics.KeysRemoved(removed, operation);
-            if (operation == "clear")
+            if (operation == StoreOperation.Clear)
             {
                 Log.CacheCleared(_logger, removed, _prefix, (long)elapsed.TotalMilliseconds);
             }
@@ -140,7 +140,7 @@ public sealed partial class CacheClient
                 Report(_breaker.OnFailure(started));
             }
 
-            string message = errorType == "timeout"
+            string message = errorType == StoreErrorType.Timeout
                 ? $"The operator {operation} did not finish within AdminTimeoutSeconds ({_options.AdminTimeoutSeconds} s)."
                 : $"The operator {operation} failed ({errorType}).";
             throw AdminFailed(operation, scope, errorType, message, started, e);

@@ -245,7 +245,7 @@ public sealed partial class CacheClient
         long startedAt = _time.GetTimestamp();
         long adminEpoch = Volatile.Read(ref _adminEpoch);
         var (ok, read) = await ExecuteStoreAsync(
-            "read",
+            StoreOperation.Read,
             ns,
             (fullKey, stampKeys),
             static (store, s, ct) => store.ReadAsync(s.fullKey, s.stampKeys, ct),
@@ -360,7 +360,7 @@ public sealed partial class CacheClient
     private void Corrupt(string ns, string fullKey, string reason)
     {
         Interlocked.Increment(ref _errors);
-        _metrics.Error("deserialization", "read", ns);
+        _metrics.Error(StoreErrorType.Deserialization, StoreOperation.Read, ns);
         if (_corruptLogged.TryAdd(ns, 0))
         {
             Log.CorruptEntry(_logger, ns, reason);
@@ -400,7 +400,7 @@ public sealed partial class CacheClient
 
         if (payload.Length > _options.MaxPayloadBytes)
         {
-            _metrics.Error("oversize", "write", ns);
+            _metrics.Error(StoreErrorType.Oversize, StoreOperation.Write, ns);
             Log.Oversize(_logger, ns, payload.Length, _options.MaxPayloadBytes);
             return;
         }
@@ -410,7 +410,7 @@ public sealed partial class CacheClient
         TimeSpan ttl = EntryTtl(method);
         CacheCall.Current?.OnWrite(ttl);
         var (ok, written) = await ExecuteStoreAsync(
-            "write",
+            StoreOperation.Write,
             ns,
             (fullKey, lookup.Header, envelope, ttl),
             static (store, s, ct) => store.WriteIfUnchangedAsync(s.fullKey, s.Header, s.envelope, s.ttl, ct),
@@ -421,7 +421,7 @@ public sealed partial class CacheClient
         }
         else if (ok)
         {
-            _metrics.Error("write_rejected", "write", ns);
+            _metrics.Error(StoreErrorType.WriteRejected, StoreOperation.Write, ns);
             Log.WriteRejected(_logger, fullKey);
         }
     }
@@ -437,7 +437,7 @@ public sealed partial class CacheClient
 
         // the bounded wait ran out (a starved thread pool cannot run the timeout's timer): a counted, logged miss
         Interlocked.Increment(ref _errors);
-        _metrics.Error("timeout", "read", "sync");
+        _metrics.Error(StoreErrorType.Timeout, StoreOperation.Read, "sync");
         Log.SyncReadAbandoned(_logger, _options.OperationTimeoutMs + 1000, ThreadPool.ThreadCount, ThreadPool.PendingWorkItemCount);
         return default;
     }

@@ -62,7 +62,7 @@ public sealed partial class CacheClient
 
         string scope = invalidation.Kind == InvalidationKind.Tag ? "tag" : invalidation.Namespace;
         var (ok, _) = await ExecuteStoreAsync(
-            "invalidate",
+            StoreOperation.Invalidate,
             scope,
             (client: this, invalidation),
             static async (store, s, ct) =>

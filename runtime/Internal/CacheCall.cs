@@ -103,12 +103,12 @@ internal sealed class CacheCall : IDisposable
         lock (_lock)
         {
             // an invalidation made by the implementation is not this call's store work
-            if (_ended || operation is not ("read" or "write"))
+            if (_ended || operation is not (StoreOperation.Read or StoreOperation.Write))
             {
                 return;
             }
 
-            if (operation == "read")
+            if (operation == StoreOperation.Read)
             {
                 _result = CacheCallResult.Error;
             }

@@ -27,6 +27,9 @@ internal static class StoreErrorType
     public const string CircuitOpen = "circuit_open";
     public const string Local = "local";
     public const string Store = "store";
+    public const string Serialization = "serialization";
+    public const string Deserialization = "deserialization";
+    public const string Oversize = "oversize";
 
     /// <summary>A read found a stamp missing (evicted, expired, flushed): a miss, and the stamp was recreated.</summary>
     public const string StampMissing = "stamp_missing";

@@ -39,7 +39,7 @@ public sealed partial class CacheClient
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             Interlocked.Increment(ref _errors);
-            _metrics.Error("serialization", "write", method.Namespace);
+            _metrics.Error(StoreErrorType.Serialization, StoreOperation.Write, method.Namespace);
             if (_unwritable.TryAdd(method, e.Message))
             {
                 Log.ValueNotWritable(_logger, method.ToString(), Reason(e));
@@ -86,7 +86,7 @@ public sealed partial class CacheClient
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             Interlocked.Increment(ref _errors);
-            _metrics.Error("serialization", "write", method.Namespace);
+            _metrics.Error(StoreErrorType.Serialization, StoreOperation.Write, method.Namespace);
             if (_unwritable.TryAdd(method, e.Message))
             {
                 Log.ValueNotWritable(_logger, method.ToString(), Reason(e));
