@@ -165,7 +165,7 @@ public sealed partial class CacheGenGenerator
             {
                 for (int i = 0; i < cache.Tags.Count; i++)
                 {
-                    EmitKey(w, "__tag" + i, string.Empty, cache.Tags[i], default, ref temp);
+                    EmitKey(w, "__tag" + i, string.Empty, cache.Tags[i], EquatableArray<string>.Empty, ref temp);
                 }
 
                 tags = "new string[] { " + string.Join(", ", Enumerable.Range(0, cache.Tags.Count).Select(i => "__tag" + i)) + " }";
@@ -238,7 +238,7 @@ public sealed partial class CacheGenGenerator
 
                 for (int t = 0; t < inv.Tags.Count; t++)
                 {
-                    EmitKey(w, $"__invTag{i}_{t}", string.Empty, inv.Tags[t], default, ref temp);
+                    EmitKey(w, $"__invTag{i}_{t}", string.Empty, inv.Tags[t], EquatableArray<string>.Empty, ref temp);
                     calls.Add($"{spec.ClientAccess}.InvalidateTagAsync(__invTag{i}_{t})");
                 }
             }

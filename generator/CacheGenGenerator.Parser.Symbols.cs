@@ -283,17 +283,26 @@ public sealed partial class CacheGenGenerator
 
         private static string SignatureHash(IMethodSymbol method) => Hash(method.ToDisplayString(s_signatureFormat) + " => " + method.ReturnType.ToDisplayString(s_typeFormat), 4);
 
+        [System.ThreadStatic]
+        private static SHA256? t_sha;
+
+        /// <summary>The first <paramref name="bytes"/> bytes of the SHA-256 of <paramref name="text"/>, as lower-case hex.</summary>
         internal static string Hash(string text, int bytes)
         {
-            using var sha = SHA256.Create();
+            // one hash object per thread: creating one per call (a native context each time) was a visible part of
+            // the build cost, and this runs for every method and every value type
+            var sha = t_sha ??= SHA256.Create();
             byte[] digest = sha.ComputeHash(Encoding.UTF8.GetBytes(text));
-            var sb = new StringBuilder(bytes * 2);
+            char[] hex = new char[bytes * 2];
             for (int i = 0; i < bytes; i++)
             {
-                sb.Append(digest[i].ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+                hex[2 * i] = HexDigit(digest[i] >> 4);
+                hex[(2 * i) + 1] = HexDigit(digest[i] & 0xF);
             }
 
-            return sb.ToString();
+            return new string(hex);
         }
+
+        private static char HexDigit(int value) => (char)(value < 10 ? '0' + value : 'a' + value - 10);
     }
 }

@@ -380,8 +380,8 @@ public sealed partial class CacheGenGenerator
 
             string descriptor = "__cacheGen_" + method.Name + (method.ContainingType.GetMembers(method.Name).Length > 1 ? "_" + SignatureHash(method) : string.Empty);
             // one fingerprint of what a hit returns and what its key means: a deploy that changes either reads as a miss
-            string fingerprint = Hash(value.Fingerprint + "|key:" + KeyShape(identity, key.Value) + "|" + NamedString(attribute, "Version"), 8);
-            return new CacheSpec(ns!, ttl, descriptor, keyIdentity, keyTemplate, new EquatableArray<string>(tagTemplates), key.Value, new EquatableArray<EquatableArray<KeySegmentSpec>>(tags), fingerprint, value);
+            string fingerprint = Hash(value.Fingerprint + "|key:" + KeyShape(identity, key) + "|" + NamedString(attribute, "Version"), 8);
+            return new CacheSpec(ns!, ttl, descriptor, keyIdentity, keyTemplate, new EquatableArray<string>(tagTemplates), key, new EquatableArray<EquatableArray<KeySegmentSpec>>(tags), fingerprint, value);
         }
 
         private static bool HasAttribute(IMethodSymbol method, string metadataName)

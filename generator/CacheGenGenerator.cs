@@ -98,5 +98,6 @@ public sealed partial class CacheGenGenerator : IIncrementalGenerator
         }
     }
 
-    private readonly record struct AnalysisWithTree(MethodAnalysis Analysis, SyntaxTree? Tree);
+    // a class: a struct here makes the JIT compile the incremental nodes over it in every build (docs/benchmarks.md)
+    private sealed record AnalysisWithTree(MethodAnalysis Analysis, SyntaxTree? Tree);
 }

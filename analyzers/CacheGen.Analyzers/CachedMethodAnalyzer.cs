@@ -61,21 +61,16 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(static start =>
         {
-            var cached = start.Compilation.GetTypeByMetadataName(KnownNames.CachedAttribute);
-            var invalidates = start.Compilation.GetTypeByMetadataName(KnownNames.InvalidatesCacheAttribute);
-            if (cached is null || invalidates is null)
-            {
-                // the runtime is not referenced: nothing here can be annotated
-                return;
-            }
-
+            // the attributes are recognised by name, as the generator's ForAttributeWithMetadataName does: looking their
+            // types up (GetTypeByMetadataName) here would make this analyzer pay for building the compilation's whole
+            // declaration table, the single largest cost the build reported for it (docs/benchmarks.md, "Build cost")
             var uses = new ConcurrentBag<CacheUseSpec>();
-            start.RegisterSymbolAction(symbol => AnalyzeMethod(symbol, cached, invalidates, uses), SymbolKind.Method);
+            start.RegisterSymbolAction(symbol => AnalyzeMethod(symbol, uses), SymbolKind.Method);
             start.RegisterCompilationEndAction(end => CacheConsistency.Report(end, uses.ToList()));
         });
     }
 
-    private static void AnalyzeMethod(SymbolAnalysisContext context, INamedTypeSymbol cachedAttribute, INamedTypeSymbol invalidatesAttribute, ConcurrentBag<CacheUseSpec> uses)
+    private static void AnalyzeMethod(SymbolAnalysisContext context, ConcurrentBag<CacheUseSpec> uses)
     {
         var method = (IMethodSymbol)context.Symbol;
         if (method.PartialDefinitionPart is not null || method.MethodKind != MethodKind.Ordinary)
@@ -88,11 +83,16 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         List<AttributeData>? invalidations = null;
         foreach (var attribute in method.GetAttributes())
         {
-            if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, cachedAttribute))
+            if (attribute.AttributeClass is not { } type)
+            {
+                continue;
+            }
+
+            if (CacheGenGenerator.Parser.HasFullName(type, KnownNames.CachedAttribute))
             {
                 cached ??= attribute;
             }
-            else if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, invalidatesAttribute))
+            else if (CacheGenGenerator.Parser.HasFullName(type, KnownNames.InvalidatesCacheAttribute))
             {
                 (invalidations ??= new List<AttributeData>()).Add(attribute);
             }

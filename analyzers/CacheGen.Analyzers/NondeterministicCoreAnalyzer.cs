@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Linq;
+using CacheGen.Generator;
 using CacheGen.Generator.Helpers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -27,11 +28,13 @@ public sealed class NondeterministicCoreAnalyzer : DiagnosticAnalyzer
 
     private static void Analyze(OperationAnalysisContext context)
     {
+        // runs for every property read, call and 'new' of the compilation: member names first, then the containing
+        // type by name without formatting it, and the [Cached] sibling lookup only for the few reads that match
         string? read = context.Operation switch
         {
-            IPropertyReferenceOperation p => Describe(p.Property.ContainingType, p.Property.Name),
-            IInvocationOperation i => Describe(i.TargetMethod.ContainingType, i.TargetMethod.Name + "()"),
-            IObjectCreationOperation o when o.Type?.ToDisplayString() == "System.Random" => "new Random()",
+            IPropertyReferenceOperation p => Describe(p.Property.ContainingType, p.Property.Name, isCall: false),
+            IInvocationOperation i => Describe(i.TargetMethod.ContainingType, i.TargetMethod.Name, isCall: true),
+            IObjectCreationOperation { Type: { Name: "Random" } type } when CacheGenGenerator.Parser.HasFullName(type, "System.Random") => "new Random()",
             _ => null,
         };
         if (read is null || !IsCachedCore(context.ContainingSymbol))
@@ -42,16 +45,30 @@ public sealed class NondeterministicCoreAnalyzer : DiagnosticAnalyzer
         context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NondeterministicCore, context.Operation.Syntax.GetLocation(), context.ContainingSymbol.Name, read));
     }
 
-    private static string? Describe(INamedTypeSymbol? type, string member) =>
-        (type?.ToDisplayString(), member) switch
+    private static string? Describe(INamedTypeSymbol? type, string member, bool isCall)
+    {
+        if (type is null)
         {
-            ("System.DateTime", "Now" or "UtcNow" or "Today") => "DateTime." + member,
-            ("System.DateTimeOffset", "Now" or "UtcNow") => "DateTimeOffset." + member,
-            ("System.Guid", "NewGuid()") => "Guid.NewGuid()",
-            ("System.Random", "Shared") => "Random.Shared",
-            ("Microsoft.AspNetCore.Http.HttpContext", "User") => "HttpContext.User",
+            return null;
+        }
+
+        string? typeName = (member, isCall) switch
+        {
+            ("Now" or "UtcNow", false) => type.Name is "DateTime" or "DateTimeOffset" ? type.Name : null,
+            ("Today", false) => "DateTime",
+            ("NewGuid", true) => "Guid",
+            ("Shared", false) => "Random",
+            ("User", false) => "HttpContext",
             _ => null,
         };
+        if (typeName is null || type.Name != typeName)
+        {
+            return null;
+        }
+
+        string ns = typeName == "HttpContext" ? "Microsoft.AspNetCore.Http." : "System.";
+        return CacheGenGenerator.Parser.HasFullName(type, ns + typeName) ? typeName + "." + member + (isCall ? "()" : string.Empty) : null;
+    }
 
     /// <summary>Whether the symbol is <c>XCore</c> next to a <c>[Cached]</c> method <c>X</c>.</summary>
     private static bool IsCachedCore(ISymbol symbol)
@@ -64,6 +81,6 @@ public sealed class NondeterministicCoreAnalyzer : DiagnosticAnalyzer
         string name = method.Name.Substring(0, method.Name.Length - KnownNames.CoreSuffix.Length);
         return method.ContainingType.GetMembers(name).OfType<IMethodSymbol>().Any(m =>
             m.Parameters.Length == method.Parameters.Length
-            && m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.CachedAttribute));
+            && m.GetAttributes().Any(a => a.AttributeClass is { } type && CacheGenGenerator.Parser.HasFullName(type, KnownNames.CachedAttribute)));
     }
 }

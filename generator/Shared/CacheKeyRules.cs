@@ -11,7 +11,7 @@ internal enum TemplateSegmentKind
 }
 
 /// <summary>One segment of a key or tag template.</summary>
-internal readonly record struct TemplateSegment(TemplateSegmentKind Kind, string Text);
+internal sealed record TemplateSegment(TemplateSegmentKind Kind, string Text);
 
 /// <summary>
 /// Rules for namespaces and key templates, shared by the generator and the analyzers so the two cannot disagree.

@@ -192,12 +192,7 @@ internal sealed class ValueWalker
         return readable + "_" + ShortHash(canonical);
     }
 
-    private static string ShortHash(string text)
-    {
-        using var sha = System.Security.Cryptography.SHA256.Create();
-        byte[] digest = sha.ComputeHash(Encoding.UTF8.GetBytes(text));
-        return string.Concat(digest.Take(4).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
-    }
+    private static string ShortHash(string text) => CacheGenGenerator.Parser.Hash(text, 4);
 
     private string? Fail(string path, string reason)
     {
@@ -231,7 +226,7 @@ internal sealed class ValueWalker
 
         if (s_scalars.TryGetValue(canonical, out string? scalar))
         {
-            return Add(new ValueTypeSpec(id, canonical, ValueShapeKind.Scalar, type.IsReferenceType, scalar, null, null, null, default, default, false, false), canonical);
+            return Add(new ValueTypeSpec(id, canonical, ValueShapeKind.Scalar, type.IsReferenceType, scalar, null, null, null, EquatableArray<ValueMemberSpec>.Empty, EquatableArray<string>.Empty, false, false), canonical);
         }
 
         if (UnsupportedReason(type) is { } reason)
@@ -265,14 +260,14 @@ internal sealed class ValueWalker
             _walking.Add(id);
             string? element = Visit(named.TypeArguments[0], path, nonNullable: true);
             _walking.Remove(id);
-            return element is null ? null : Add(new ValueTypeSpec(id, canonical, ValueShapeKind.Nullable, false, null, element, null, null, default, default, false, false), canonical + "?" + element);
+            return element is null ? null : Add(new ValueTypeSpec(id, canonical, ValueShapeKind.Nullable, false, null, element, null, null, EquatableArray<ValueMemberSpec>.Empty, EquatableArray<string>.Empty, false, false), canonical + "?" + element);
         }
 
         if (named.TypeKind == TypeKind.Enum)
         {
             string underlying = s_scalars[named.EnumUnderlyingType!.ToDisplayString()];
             string members = string.Join(",", named.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue).Select(f => f.Name + "=" + Convert.ToString(f.ConstantValue, System.Globalization.CultureInfo.InvariantCulture)));
-            return Add(new ValueTypeSpec(id, canonical, ValueShapeKind.Enum, false, underlying, null, null, null, default, default, false, false), canonical + ":" + underlying + "(" + members + ")");
+            return Add(new ValueTypeSpec(id, canonical, ValueShapeKind.Enum, false, underlying, null, null, null, EquatableArray<ValueMemberSpec>.Empty, EquatableArray<string>.Empty, false, false), canonical + ":" + underlying + "(" + members + ")");
         }
 
         if (s_sequences.TryGetValue(original, out string? build))
@@ -316,7 +311,7 @@ internal sealed class ValueWalker
         }
 
         return Add(
-            new ValueTypeSpec(id, canonical, kind, kind != ValueShapeKind.Collection || build != "ImmutableArray", null, elementId, keyId, build, default, default, false, false),
+            new ValueTypeSpec(id, canonical, kind, kind != ValueShapeKind.Collection || build != "ImmutableArray", null, elementId, keyId, build, EquatableArray<ValueMemberSpec>.Empty, EquatableArray<string>.Empty, false, false),
             canonical + ":" + kind + ":" + build + "(" + keyId + "," + elementId + ")");
     }
 
@@ -368,7 +363,7 @@ internal sealed class ValueWalker
             caseIds.Add(id);
         }
 
-        var spec = new ValueTypeSpec(id, canonical, ValueShapeKind.Object, named.IsReferenceType, null, null, null, null, new EquatableArray<ValueMemberSpec>(members), default, hasBody, !isSealedShape);
+        var spec = new ValueTypeSpec(id, canonical, ValueShapeKind.Object, named.IsReferenceType, null, null, null, null, new EquatableArray<ValueMemberSpec>(members), EquatableArray<string>.Empty, hasBody, !isSealedShape);
         _types[id] = spec;
         foreach (var derived in cases.Skip(hasBody ? 1 : 0))
         {
