@@ -91,9 +91,11 @@ public sealed partial class CacheClient
             }
         }
 
+        // a span and an outcome as for a store hit (nothing is allocated when nobody listens)
+        using var call = CacheCall.Begin(method, fullKey, _store.Name, _options, _time);
+        call?.OnHit(entry.CreatedUnixMs);
         Interlocked.Increment(ref _hits);
         _metrics.Request("hit", method.Namespace);
-        CacheOutcomeScope.Current?.Add(new CacheCallOutcome(method.Namespace, fullKey, CacheCallResult.Hit, null, null));
         return true;
     }
 
@@ -110,7 +112,7 @@ public sealed partial class CacheClient
         }
 
         var left = DateTimeOffset.FromUnixTimeMilliseconds(entry.CreatedUnixMs) + MethodTtl(method) - _time.GetUtcNow();
-        Keep(method, fullKey, tags, snapshot, value, entry.Payload, left);
+        Keep(method, fullKey, tags, snapshot, value, entry.Payload, left, entry.CreatedUnixMs);
     }
 
     /// <summary>Keeps a value the store accepted from this process's write-back.</summary>
@@ -118,22 +120,22 @@ public sealed partial class CacheClient
     {
         if (snapshot is not null && L1Writable)
         {
-            Keep(method, fullKey, tags, snapshot, value, payload, MethodTtl(method));
+            Keep(method, fullKey, tags, snapshot, value, payload, MethodTtl(method), _time.GetUtcNow().ToUnixTimeMilliseconds());
         }
     }
 
-    private void Keep<T>(CachedMethod method, string fullKey, string[]? tags, L1Cache.Snapshot snapshot, T value, ReadOnlyMemory<byte> payload, TimeSpan left)
+    private void Keep<T>(CachedMethod method, string fullKey, string[]? tags, L1Cache.Snapshot snapshot, T value, ReadOnlyMemory<byte> payload, TimeSpan left, long createdUnixMs)
     {
         var ttl = TimeSpan.FromSeconds(Math.Min(left.TotalSeconds, _options.L1.TtlSeconds));
         if (method is CachedMethod<T> { IsDeeplyImmutable: true })
         {
             // the value was written or read by the generated formatter, which refuses any runtime type outside the
             // proven ones: this instance is one of them, and no caller can change it
-            _l1!.Set(fullKey, method, tags, snapshot, true, value, null, payload.Length, ttl);
+            _l1!.Set(fullKey, method, tags, snapshot, true, value, null, payload.Length, ttl, createdUnixMs);
         }
         else
         {
-            _l1!.Set(fullKey, method, tags, snapshot, false, null, payload.ToArray(), payload.Length, ttl);
+            _l1!.Set(fullKey, method, tags, snapshot, false, null, payload.ToArray(), payload.Length, ttl, createdUnixMs);
         }
     }
 

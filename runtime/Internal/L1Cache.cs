@@ -95,12 +95,13 @@ internal sealed class L1Cache
             return null;
         }
 
-        entry.LastUsed = now;
+        // recency for eviction, on the real clock (a test's manual clock may stand still)
+        entry.LastUsed = System.Diagnostics.Stopwatch.GetTimestamp();
         return entry;
     }
 
     /// <summary>Stores an entry validated under <paramref name="snapshot"/>, unless an invalidation came since (then nothing is stored).</summary>
-    public void Set(string fullKey, CachedMethod method, string[]? tags, Snapshot snapshot, bool hasInstance, object? instance, byte[]? bytes, long valueBytes, TimeSpan ttl)
+    public void Set(string fullKey, CachedMethod method, string[]? tags, Snapshot snapshot, bool hasInstance, object? instance, byte[]? bytes, long valueBytes, TimeSpan ttl, long createdUnixMs = 0)
     {
         if (ttl <= TimeSpan.Zero || !IsCurrent(snapshot))
         {
@@ -114,7 +115,7 @@ internal sealed class L1Cache
             return;
         }
 
-        var entry = new Entry(method, tags, snapshot, hasInstance, instance, bytes, size, now + (long)(ttl.TotalSeconds * _time.TimestampFrequency)) { LastUsed = now };
+        var entry = new Entry(method, tags, snapshot, hasInstance, instance, bytes, size, now + (long)(ttl.TotalSeconds * _time.TimestampFrequency), createdUnixMs) { LastUsed = System.Diagnostics.Stopwatch.GetTimestamp() };
         Interlocked.Add(ref _bytes, size);
         _entries.AddOrUpdate(fullKey, entry, (_, old) =>
         {
@@ -243,7 +244,7 @@ internal sealed class L1Cache
     internal sealed record Snapshot(long All, Cell Namespace, long NamespaceVersion, int Stripe, long StripeVersion, Cell[]? Tags, long[]? TagVersions);
 
     /// <summary>One value in the process.</summary>
-    internal sealed class Entry(CachedMethod method, string[]? tags, Snapshot validated, bool hasInstance, object? instance, byte[]? bytes, long size, long expiresAt)
+    internal sealed class Entry(CachedMethod method, string[]? tags, Snapshot validated, bool hasInstance, object? instance, byte[]? bytes, long size, long expiresAt, long createdUnixMs)
     {
         public CachedMethod Method { get; } = method;
 
@@ -261,6 +262,9 @@ internal sealed class L1Cache
         public long Size { get; } = size;
 
         public long ExpiresAt { get; } = expiresAt;
+
+        /// <summary>Gets when the store's entry was written (Unix ms), for the remaining TTL a hit reports.</summary>
+        public long CreatedUnixMs { get; } = createdUnixMs;
 
         public long LastUsed;
     }
