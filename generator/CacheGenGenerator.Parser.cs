@@ -75,6 +75,19 @@ public sealed partial class CacheGenGenerator
                 }
 
                 value = analysis.Graph;
+                if (value is not null && !problems.Has(DiagnosticIds.ValueNotCacheable) && !problems.Has(DiagnosticIds.UnusableSerializer))
+                {
+                    // L1 shares one instance only when this proof holds (CGEN040 says why not, and what would make it so)
+                    string? mutable = serializer is not null
+                        ? "it is written by the Serializer '" + serializer.ToDisplayString() + "', which CacheGen cannot see into"
+                        : Values.ImmutabilityProof.Explain(valueType, method.ContainingAssembly, ct)
+                            ?? (value.IsDeeplyImmutable ? null : "a type the value walk reached is not immutable");
+                    value = value with { IsDeeplyImmutable = mutable is null };
+                    if (mutable is not null)
+                    {
+                        problems.Add(DiagnosticDescriptors.ValueNotImmutable, method.Locations[0], method.Name, valueType.ToDisplayString(), mutable);
+                    }
+                }
             }
 
             var cache = ParseCache(method, attribute, common, value, problems, out var use, ct);

@@ -110,6 +110,7 @@ public sealed partial class CacheClient
                 (store: _store, pattern),
                 cancellationToken).ConfigureAwait(false);
             Report(_breaker.OnSuccess(started));
+            await L1AfterAdminDeleteAsync().ConfigureAwait(false);
             var elapsed = _time.GetElapsedTime(started);
             _metrics.Duration(elapsed.TotalSeconds, operation);
             _metrics.KeysRemoved(removed, operation);

@@ -21,7 +21,13 @@ public sealed partial class CacheClient
             return factory(state, cancellationToken);
         }
 
-        return GetOrSetSharedAsync(method, GetFullKey(method.Namespace, key), tags, state, factory, cancellationToken);
+        string fullKey = GetFullKey(method.Namespace, key);
+        if (_l1 is not null && TryGetL1(method, fullKey, tags, out T hit))
+        {
+            return new ValueTask<T>(hit);
+        }
+
+        return GetOrSetSharedAsync(method, fullKey, tags, state, factory, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -38,6 +44,11 @@ public sealed partial class CacheClient
         // the documented sync path: one computation per key as on the async path; the owner does a bounded
         // blocking read, runs the factory on its own thread and writes back in the background
         string fullKey = GetFullKey(method.Namespace, key);
+        if (_l1 is not null && TryGetL1(method, fullKey, tags, out T hit))
+        {
+            return hit;
+        }
+
         var flight = JoinOrCreate<T>(fullKey, out bool created);
         if (flight is null)
         {
@@ -242,6 +253,7 @@ public sealed partial class CacheClient
             stampKeys[i] = TagStampKey(tags![i - StampsOffset]);
         }
 
+        var l1 = L1Snapshot(method, fullKey, tags);
         long startedAt = _time.GetTimestamp();
         long adminEpoch = Volatile.Read(ref _adminEpoch);
         var (ok, read) = await ExecuteStoreAsync(
@@ -301,12 +313,13 @@ public sealed partial class CacheClient
                 Interlocked.Increment(ref _hits);
                 _metrics.Request("hit", ns);
                 Log.Hit(_logger, fullKey);
-                return new Lookup<T>(true, value, false, header, stamps, startedAt, adminEpoch);
+                L1FromStore(method, fullKey, tags, l1, value, bytes);
+                return new Lookup<T>(true, value, false, header, stamps, startedAt, adminEpoch, l1);
             }
         }
 
         Miss(ns, fullKey);
-        return new Lookup<T>(false, default, true, header, stamps, startedAt, adminEpoch);
+        return new Lookup<T>(false, default, true, header, stamps, startedAt, adminEpoch, l1);
     }
 
     private void Miss(string ns, string fullKey)
@@ -418,6 +431,7 @@ public sealed partial class CacheClient
         if (ok && written)
         {
             Log.Set(_logger, fullKey, (long)ttl.TotalMilliseconds);
+            L1FromWrite(method, fullKey, tags, lookup.L1, value, payload);
         }
         else if (ok)
         {
@@ -443,5 +457,5 @@ public sealed partial class CacheClient
     }
 
     /// <summary>The result of reading one entry.</summary>
-    private readonly record struct Lookup<T>(bool Hit, T? Value, bool CanWrite, ReadOnlyMemory<byte> Header, string?[]? Stamps, long StartedAt, long AdminEpoch);
+    private readonly record struct Lookup<T>(bool Hit, T? Value, bool CanWrite, ReadOnlyMemory<byte> Header, string?[]? Stamps, long StartedAt, long AdminEpoch, L1Cache.Snapshot? L1 = null);
 }

@@ -83,6 +83,8 @@ public sealed partial class CacheClient
                         break;
                 }
 
+                await s.client.L1AfterInvalidationAsync(inv, ct).ConfigureAwait(false);
+
                 return true;
             },
             cancellationToken).ConfigureAwait(false);

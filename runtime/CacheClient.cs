@@ -87,6 +87,7 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
 
         // connect at start-up, in the background: the first read must not pay the connect inside its timeout
         (store as Stores.RedisCacheStore)?.StartConnecting();
+        StartL1();
         _replayTimer = _time.CreateTimer(static s => ((CacheClient)s!).ReplayPending(), this, TimeSpan.FromMilliseconds(CacheGenDefaults.ReplayIntervalMs), TimeSpan.FromMilliseconds(CacheGenDefaults.ReplayIntervalMs));
         Log.StoreSelected(_logger, store.Name, _prefix);
     }
@@ -126,6 +127,7 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
     {
         _replayTimer.Dispose();
         _probeTimer.Dispose();
+        StopL1();
         if (_connection is not null)
         {
             _connection.ConnectionRestored -= OnConnectionRestored;

@@ -31,4 +31,9 @@ internal static class CacheGenDefaults
 
     /// <summary>How long a stamp set by an invalidation lives. A missing stamp reads as "invalidated", so this bounds memory, not correctness.</summary>
     public const int InvalidationStampTtlSeconds = 7 * 24 * 3600;
+
+    public const int L1MaxEntries = 10_000;
+    public const long L1MaxBytes = 64L * 1024 * 1024;
+    public const int L1TtlSeconds = 60;
+    public const int L1BackplanePingMs = 1000;
 }

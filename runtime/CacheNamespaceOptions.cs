@@ -11,4 +11,7 @@ public sealed class CacheNamespaceOptions
     /// <summary>Gets or sets a TTL in seconds that replaces the one in <see cref="CachedAttribute"/>. <value>Default: <see langword="null"/> (the attribute's).</value></summary>
     [Range(1, CacheGenDefaults.MaxTtlSeconds)]
     public int? TtlSeconds { get; set; }
+
+    /// <summary>Gets or sets whether this namespace uses the in-process level (<see cref="CacheGenOptions.L1"/>). <value>Default: <see langword="null"/> (<see cref="CacheGenL1Options.Enabled"/>).</value></summary>
+    public bool? L1 { get; set; }
 }

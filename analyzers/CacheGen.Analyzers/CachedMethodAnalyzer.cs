@@ -39,7 +39,8 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.InvalidationWithoutTarget,
         DiagnosticDescriptors.MemberNotInKey,
         DiagnosticDescriptors.FormattableKeyPart,
-        DiagnosticDescriptors.UnusableSerializer);
+        DiagnosticDescriptors.UnusableSerializer,
+        DiagnosticDescriptors.ValueNotImmutable);
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = s_methodDescriptors.ToDictionary(d => d.Id);
 

@@ -138,6 +138,10 @@ internal static class DiagnosticDescriptors
         DiagnosticIds.UnusableSerializer, "Serializer cannot format the cached value",
         "Serializer '{0}' on '{1}' cannot be used: {2}", Usage, DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor ValueNotImmutable = Create(
+        DiagnosticIds.ValueNotImmutable, "Cached value is not deeply immutable",
+        "'{0}' returns '{1}', which CacheGen cannot prove deeply immutable, so the in-process level keeps its bytes and each hit deserializes a copy: {2}", Usage, DiagnosticSeverity.Info);
+
     private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, bool compilationEnd = false) =>
         new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpLink(id),
             customTags: compilationEnd ? new[] { WellKnownDiagnosticTags.CompilationEnd } : System.Array.Empty<string>());

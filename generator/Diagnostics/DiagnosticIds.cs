@@ -32,4 +32,5 @@ internal static class DiagnosticIds
     public const string MemberNotInKey = "CGEN027";
     public const string FormattableKeyPart = "CGEN028";
     public const string UnusableSerializer = "CGEN030";
+    public const string ValueNotImmutable = "CGEN040";
 }

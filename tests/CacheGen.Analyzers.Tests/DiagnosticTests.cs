@@ -649,6 +649,82 @@ public sealed class DiagnosticTests
         """);
 
     [Fact]
+    public Task CGEN040_Fires_OnValuesThatCanChangeAfterTheyAreCached() => VerifyAsync(Usings + "using System.Collections.Immutable;\n" + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Settable> {|CGEN040:GetSettable|}(int id);
+            private Task<Settable> GetSettableCore(int id) => Task.FromResult(new Settable());
+
+            [Cached("items", 60)]
+            public partial Task<WithList> {|CGEN040:GetList|}(int id);
+            private Task<WithList> GetListCore(int id) => Task.FromResult(new WithList([id]));
+
+            [Cached("items", 60)]
+            public partial int[] {|CGEN040:GetArray|}(int id);
+            private int[] GetArrayCore(int id) => [id];
+
+            [Cached("items", 60)]
+            public partial Task<Hidden> {|CGEN040:GetHidden|}(int id);
+            private Task<Hidden> GetHiddenCore(int id) => Task.FromResult(new Hidden(id));
+
+            [Cached("items", 60)]
+            public partial Task<Shape> {|CGEN040:GetShape|}(int id);
+            private Task<Shape> GetShapeCore(int id) => Task.FromResult<Shape>(new Circle(id));
+
+            [Cached("items", 60)]
+            public partial Task<ImmutableArray<Settable>> {|CGEN040:GetMany|}(int id);
+            private Task<ImmutableArray<Settable>> GetManyCore(int id) => Task.FromResult(ImmutableArray<Settable>.Empty);
+        }
+
+        public sealed class Settable { public int Id { get; set; } }
+        public sealed record WithList(IReadOnlyList<int> Ids);
+        public sealed class Hidden
+        {
+            private readonly List<int> _seen = [];
+            public Hidden(int id) => Id = id;
+            public int Id { get; }
+            public void See(int x) => _seen.Add(x);
+        }
+        public abstract record Shape(int Id);
+        public sealed record Circle(int Id) : Shape(Id) { public double Radius { get; set; } }
+        """);
+
+    [Fact]
+    public Task CGEN040_DoesNotFire_OnRecordsOfImmutableMembers() => VerifyNoneAsync("CGEN040", Usings + "using System.Collections.Frozen;\nusing System.Collections.Immutable;\n" + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("items", 60)]
+            public partial Task<Order> GetOrder(int id);
+            private Task<Order> GetOrderCore(int id) => Task.FromResult(new Order(id, "x", ImmutableArray<Item>.Empty, Kind.A, DateTime.UnixEpoch, null, FrozenDictionary<string, int>.Empty));
+
+            [Cached("items", 60)]
+            public partial Task<Base> GetBase(int id);
+            private Task<Base> GetBaseCore(int id) => Task.FromResult<Base>(new Derived(id, "x"));
+
+            [Cached("items", 60)]
+            public partial Task<string> GetName(int id);
+            private Task<string> GetNameCore(int id) => Task.FromResult("x");
+
+            [Cached("items", 60)]
+            public partial Task<Point> GetPoint(int id);
+            private Task<Point> GetPointCore(int id) => Task.FromResult(new Point(id, id));
+        }
+
+        public enum Kind { A, B }
+        public sealed record Order(int Id, string Name, ImmutableArray<Item> Lines, Kind Kind, DateTime At, decimal? Total, FrozenDictionary<string, int> Counts);
+        public record Base(int Id);
+        public sealed record Derived(int Id, string Name) : Base(Id);
+        public sealed class Point
+        {
+            public Point(int x, int y) { X = x; Y = y; }
+            public int X { get; }
+            public int Y { get; init; }
+            public int Sum => X + Y;
+        }
+        """);
+
+    [Fact]
     public Task CGEN025_DoesNotFire_OnRecordsAndCollections() => VerifyNoneAsync("CGEN025", Usings + Item + """
         public partial class Svc(ICacheClient cache)
         {

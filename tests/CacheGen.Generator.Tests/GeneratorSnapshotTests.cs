@@ -277,6 +277,29 @@ public sealed class GeneratorSnapshotTests
     }
 
     [Theory]
+    [InlineData("public sealed record Report(int Id, string Name, Kind Kind); public enum Kind { A }", true)]
+    [InlineData("public sealed record Report(int Id, System.Collections.Immutable.ImmutableArray<Line> Lines); public sealed record Line(string Sku);", true)]
+    [InlineData("public record Report(int Id); public sealed record Big(int Id, string Name) : Report(Id);", true)]
+    [InlineData("public sealed record Report(int Id, IReadOnlyList<int> Lines);", false)]
+    [InlineData("public sealed class Report { public int Id { get; set; } }", false)]
+    [InlineData("public sealed class Report { private readonly List<int> _seen = []; public int Id { get; init; } public void See(int x) => _seen.Add(x); }", false)]
+    [InlineData("public record Report(int Id); public sealed record Big(int Id) : Report(Id) { public string? Note { get; set; } }", false)]
+    public void ImmutabilityFlag_IsEmittedFromTheProof(string dto, bool immutable)
+    {
+        string body = GeneratorHarness.Run(Usings + "namespace Demo;\n" + dto + """
+
+            public partial class Svc(ICacheClient cache)
+            {
+                [Cached("reports", 60)]
+                public partial Task<Report> GetAsync(int id);
+
+                private Task<Report> GetAsyncCore(int id) => throw new NotImplementedException();
+            }
+            """)["Demo.Svc.GetAsync.g.cs"];
+        Assert.Matches(immutable ? @"\.Instance, true\);" : @"\.Instance, false\);", body);
+    }
+
+    [Theory]
     [InlineData("public sealed record Report(int Id, string Name);", "public sealed record Report(int Id, string Name);", true)]
     [InlineData("public sealed record Report(int Id, string Name);", "public sealed record Report(int Id, int Name);", false)]
     [InlineData("public sealed record Report(int Id, string Name);", "public sealed record Report(int Id, string Title);", false)]

@@ -13,7 +13,8 @@ public sealed class StatisticsRedisTests(ITestOutputHelper output)
     {
         // arrange: a server of our own, so the figures move only with this test
         using var server = RedisServerFixture.Start();
-        using var cache = await TestCache.CreateAsync(server.Configuration, o => o.OperationTimeoutMs = 5000);
+        // Redis's own counters: the hit must reach Redis, so the in-process level is off
+        using var cache = await TestCache.CreateAsync(server.Configuration, o => { o.OperationTimeoutMs = 5000; o.L1.Enabled = false; });
         var before = await cache.Client.GetStatisticsAsync();
 
         // act: a miss (GET entry, epoch and stamp, both then created), a write, then a hit (entry, epoch and stamp found)

@@ -1,0 +1,223 @@
+using CacheGen.Internal;
+
+namespace CacheGen;
+
+/// <summary>
+/// The in-process level (issue 11): <see cref="L1Cache"/> in front of the store, and the Redis backplane that keeps
+/// every process's copy honest. The GetOrSet path calls in through one-line hooks: <see cref="TryGetL1"/> before a
+/// lookup, <see cref="L1Snapshot"/> before the store read, <see cref="L1FromStore"/> on a store hit and
+/// <see cref="L1FromWrite"/> after a write-back the store accepted.
+/// </summary>
+public sealed partial class CacheClient
+{
+    private L1Cache? _l1;
+    private RedisBackplane? _backplane;
+
+    /// <summary>Gets the in-process level, or null when it is off (for tests).</summary>
+    internal L1Cache? L1 => _l1;
+
+    /// <summary>Gets the backplane, or null when there is none (the in-memory store, or L1 off).</summary>
+    internal RedisBackplane? Backplane => _backplane;
+
+    /// <summary>
+    /// Creates L1 when it is on and can be kept honest: in front of the in-memory store (one process: its own
+    /// invalidations are all there are) or of Redis with the backplane. Never in front of another store, whose other
+    /// clients this process could not hear.
+    /// </summary>
+    private void StartL1()
+    {
+        var options = _options.L1;
+        if (!options.Enabled && !_options.Namespaces.Values.Any(n => n.L1 == true))
+        {
+            return;
+        }
+
+        switch (_store)
+        {
+            case Stores.MemoryCacheStore:
+                _l1 = new L1Cache(options.MaxEntries, options.MaxBytes, _time);
+                break;
+            case Stores.RedisCacheStore redis:
+                _l1 = new L1Cache(options.MaxEntries, options.MaxBytes, _time);
+                _backplane = new RedisBackplane(redis, _prefix, _l1, options.BackplanePingMs, _time, _logger);
+                break;
+        }
+    }
+
+    private void StopL1() => _backplane?.Dispose();
+
+    private bool L1On(string @namespace) =>
+        _options.Namespaces.TryGetValue(@namespace, out var ns) && ns.L1 is bool on ? on : _options.L1.Enabled;
+
+    /// <summary>Whether L1 may be filled now: no backplane is needed, or it is in sync.</summary>
+    private bool L1Writable => _backplane is null || _backplane.IsSynced;
+
+    /// <summary>
+    /// Whether L1 may serve now: as <see cref="L1Writable"/>, or, with <see cref="CacheGenL1Options.ServeWhileStoreDown"/>,
+    /// while the circuit is open (nothing reaches Redis, from here at least).
+    /// </summary>
+    private bool L1Readable => _backplane is null || _backplane.IsSynced || (_options.L1.ServeWhileStoreDown && _breaker.State == CircuitState.Open);
+
+    /// <summary>A hit from L1: the instance of a deeply immutable type, else a copy deserialized from the bytes kept.</summary>
+    private bool TryGetL1<T>(CachedMethod method, string fullKey, string[]? tags, out T value)
+    {
+        value = default!;
+        var l1 = _l1;
+        if (l1 is null || l1.Get(fullKey, method) is not { } entry || !SameTags(entry.Tags, tags) || !L1On(method.Namespace) || !L1Readable)
+        {
+            return false;
+        }
+
+        if (_pending.Count > 0 && _pending.Affects(method.Namespace, fullKey, tags))
+        {
+            // an invalidation of this entry has not reached the store (nor the other processes) yet
+            return false;
+        }
+
+        if (entry.HasInstance)
+        {
+            value = (T)entry.Instance!;
+        }
+        else
+        {
+            try
+            {
+                value = DeserializeValue<T>(method, entry.Bytes);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                l1.InvalidateKey(fullKey);
+                return false;
+            }
+        }
+
+        // a span and an outcome as for a store hit (nothing is allocated when nobody listens)
+        using var call = CacheCall.Begin(method, fullKey, _store.Name, _options, _time);
+        call?.OnHit(entry.CreatedUnixMs);
+        Interlocked.Increment(ref _hits);
+        _metrics.Request("hit", method.Namespace);
+        return true;
+    }
+
+    /// <summary>The L1 versions a lookup of <paramref name="fullKey"/> must still see when it stores what it read; null when L1 is not filled now.</summary>
+    private L1Cache.Snapshot? L1Snapshot(CachedMethod method, string fullKey, string[]? tags) =>
+        _l1 is { } l1 && L1On(method.Namespace) && L1Writable ? l1.Take(method.Namespace, fullKey, tags) : null;
+
+    /// <summary>Keeps a sound store hit in L1 for what is left of its TTL, at most the L1 TTL.</summary>
+    private void L1FromStore<T>(CachedMethod method, string fullKey, string[]? tags, L1Cache.Snapshot? snapshot, T value, byte[] envelope)
+    {
+        if (snapshot is null || !L1Writable || !Envelope.TryRead(envelope, fullKey, out var entry, out _))
+        {
+            return;
+        }
+
+        var left = DateTimeOffset.FromUnixTimeMilliseconds(entry.CreatedUnixMs) + MethodTtl(method) - _time.GetUtcNow();
+        Keep(method, fullKey, tags, snapshot, value, entry.Payload, left, entry.CreatedUnixMs);
+    }
+
+    /// <summary>Keeps a value the store accepted from this process's write-back.</summary>
+    private void L1FromWrite<T>(CachedMethod method, string fullKey, string[]? tags, L1Cache.Snapshot? snapshot, T value, byte[] payload)
+    {
+        if (snapshot is not null && L1Writable)
+        {
+            Keep(method, fullKey, tags, snapshot, value, payload, MethodTtl(method), _time.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+    }
+
+    private void Keep<T>(CachedMethod method, string fullKey, string[]? tags, L1Cache.Snapshot snapshot, T value, ReadOnlyMemory<byte> payload, TimeSpan left, long createdUnixMs)
+    {
+        var ttl = TimeSpan.FromSeconds(Math.Min(left.TotalSeconds, _options.L1.TtlSeconds));
+        if (method is CachedMethod<T> { IsDeeplyImmutable: true })
+        {
+            // the value was written or read by the generated formatter, which refuses any runtime type outside the
+            // proven ones: this instance is one of them, and no caller can change it
+            _l1!.Set(fullKey, method, tags, snapshot, true, value, null, payload.Length, ttl, createdUnixMs);
+        }
+        else
+        {
+            _l1!.Set(fullKey, method, tags, snapshot, false, null, payload.ToArray(), payload.Length, ttl, createdUnixMs);
+        }
+    }
+
+    /// <summary>The TTL an entry is written with, before jitter (jitter only lengthens it).</summary>
+    private TimeSpan MethodTtl(CachedMethod method) =>
+        TimeSpan.FromSeconds(_options.Namespaces.TryGetValue(method.Namespace, out var ns) && ns.TtlSeconds is int s ? s : method.Ttl.TotalSeconds);
+
+    /// <summary>
+    /// Runs inside the invalidation's store operation, once Redis has applied it: this process's L1 drops the entries
+    /// at once, then the other processes are told. A failed publish fails the operation, so the invalidation is
+    /// queued and replayed (stamps are new again, and published again) rather than leaving other processes stale.
+    /// </summary>
+    private async ValueTask L1AfterInvalidationAsync(Invalidation invalidation, CancellationToken cancellationToken)
+    {
+        if (_l1 is not { } l1)
+        {
+            return;
+        }
+
+        switch (invalidation.Kind)
+        {
+            case InvalidationKind.Key:
+                l1.InvalidateKey(invalidation.Target);
+                break;
+            case InvalidationKind.Namespace:
+                l1.InvalidateNamespace(invalidation.Target);
+                break;
+            default:
+                l1.InvalidateTag(invalidation.Target);
+                break;
+        }
+
+        if (_backplane is { } backplane)
+        {
+            await backplane.PublishAsync(invalidation.Kind, invalidation.Target, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>An operator deleted keys by pattern or cleared the prefix: everything L1 holds goes, here and (best effort) elsewhere.</summary>
+    private async ValueTask L1AfterAdminDeleteAsync()
+    {
+        if (_l1 is not { } l1)
+        {
+            return;
+        }
+
+        l1.InvalidateAll();
+        if (_backplane is { } backplane)
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(_options.OperationTimeoutMs));
+                await backplane.PublishClearAsync(cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // pattern deletes do not fence other processes (docs/design.md); their L1 entries expire by their L1 TTL
+            }
+        }
+    }
+
+    private static bool SameTags(string[]? kept, string[]? asked)
+    {
+        if (ReferenceEquals(kept, asked))
+        {
+            return true;
+        }
+
+        int n = kept?.Length ?? 0;
+        if (n != (asked?.Length ?? 0))
+        {
+            return false;
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            if (!string.Equals(kept![i], asked![i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,271 @@
+using System.Collections.Concurrent;
+
+namespace CacheGen.Internal;
+
+/// <summary>
+/// The in-process level: a bounded map from full key to a value kept as the instance (deeply immutable types) or as
+/// its serialized bytes, with the invalidation versions it was validated under.
+/// <para>
+/// Versions are local counters, bumped by every invalidation this process makes or hears of on the backplane: one
+/// per namespace, one per tag, one per stripe of keys (a key invalidation bumps its stripe), and one for everything
+/// (clear, pattern deletes, a backplane that lost messages). A lookup takes a <see cref="Snapshot"/> of the versions
+/// that concern its key before it reads the store; the entry it stores carries that snapshot, and is served only
+/// while every version is unchanged. So a value read before an invalidation was heard of is never served after it,
+/// however the read and the message interleave, and an invalidation costs O(1) whatever L1 holds.
+/// </para>
+/// <para>
+/// Ours, not <c>Microsoft.Extensions.Caching.Memory</c>: its <c>SizeLimit</c> is one dimension (we bound entries and
+/// bytes), a full cache refuses new entries and compacts in the background, and its entries cannot carry the
+/// versions above without a wrapper per hit.
+/// </para>
+/// </summary>
+internal sealed class L1Cache
+{
+    private const int StripeCount = 4096;
+
+    /// <summary>What one entry costs beyond its value and key (the entry object, the map node).</summary>
+    private const int EntryOverhead = 96;
+
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Cell> _scopes = new(StringComparer.Ordinal);
+    private readonly long[] _stripes = new long[StripeCount];
+    private readonly Lock _evictLock = new();
+    private readonly int _maxEntries;
+    private readonly long _maxBytes;
+    private readonly TimeProvider _time;
+    private long _all;
+    private long _bytes;
+    private long _evictions;
+
+    public L1Cache(int maxEntries, long maxBytes, TimeProvider time)
+    {
+        _maxEntries = Math.Max(1, maxEntries);
+        _maxBytes = Math.Max(1024, maxBytes);
+        _time = time;
+    }
+
+    /// <summary>Gets the number of entries held.</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>Gets the bytes counted for the entries held.</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Gets how many entries were evicted for the bounds.</summary>
+    public long Evictions => Interlocked.Read(ref _evictions);
+
+    /// <summary>The versions that concern one key, taken before the store is read.</summary>
+    public Snapshot Take(string @namespace, string fullKey, string[]? tags)
+    {
+        int stripe = (StringComparer.Ordinal.GetHashCode(fullKey) & int.MaxValue) % StripeCount;
+        var ns = Scope("n:" + @namespace);
+        Cell[]? tagCells = null;
+        long[]? tagVersions = null;
+        if (tags is { Length: > 0 })
+        {
+            tagCells = new Cell[tags.Length];
+            tagVersions = new long[tags.Length];
+            for (int i = 0; i < tags.Length; i++)
+            {
+                tagCells[i] = Scope("t:" + tags[i]);
+            }
+        }
+
+        // the counters are read after every cell exists, each once; a bump after this read makes the snapshot stale
+        var snapshot = new Snapshot(Volatile.Read(ref _all), ns, Volatile.Read(ref ns.Version), stripe, Volatile.Read(ref _stripes[stripe]), tagCells, tagVersions);
+        for (int i = 0; i < (tagCells?.Length ?? 0); i++)
+        {
+            tagVersions![i] = Volatile.Read(ref tagCells![i].Version);
+        }
+
+        return snapshot;
+    }
+
+    /// <summary>The entry under <paramref name="fullKey"/> if it belongs to <paramref name="method"/>, has not expired and no invalidation has touched it.</summary>
+    public Entry? Get(string fullKey, CachedMethod method)
+    {
+        if (!_entries.TryGetValue(fullKey, out var entry) || !ReferenceEquals(entry.Method, method))
+        {
+            return null;
+        }
+
+        long now = _time.GetTimestamp();
+        if (now >= entry.ExpiresAt || !IsCurrent(entry.Validated))
+        {
+            Remove(fullKey, entry);
+            return null;
+        }
+
+        // recency for eviction, on the real clock (a test's manual clock may stand still)
+        entry.LastUsed = System.Diagnostics.Stopwatch.GetTimestamp();
+        return entry;
+    }
+
+    /// <summary>Stores an entry validated under <paramref name="snapshot"/>, unless an invalidation came since (then nothing is stored).</summary>
+    public void Set(string fullKey, CachedMethod method, string[]? tags, Snapshot snapshot, bool hasInstance, object? instance, byte[]? bytes, long valueBytes, TimeSpan ttl, long createdUnixMs = 0)
+    {
+        if (ttl <= TimeSpan.Zero || !IsCurrent(snapshot))
+        {
+            return;
+        }
+
+        long now = _time.GetTimestamp();
+        long size = EntryOverhead + (fullKey.Length * 2) + valueBytes;
+        if (size > _maxBytes)
+        {
+            return;
+        }
+
+        var entry = new Entry(method, tags, snapshot, hasInstance, instance, bytes, size, now + (long)(ttl.TotalSeconds * _time.TimestampFrequency), createdUnixMs) { LastUsed = System.Diagnostics.Stopwatch.GetTimestamp() };
+        Interlocked.Add(ref _bytes, size);
+        _entries.AddOrUpdate(fullKey, entry, (_, old) =>
+        {
+            Interlocked.Add(ref _bytes, -old.Size);
+            return entry;
+        });
+
+        if (_entries.Count > _maxEntries || Interlocked.Read(ref _bytes) > _maxBytes)
+        {
+            Evict();
+        }
+    }
+
+    /// <summary>A key was invalidated (here or in another process).</summary>
+    public void InvalidateKey(string fullKey)
+    {
+        int stripe = (StringComparer.Ordinal.GetHashCode(fullKey) & int.MaxValue) % StripeCount;
+        Interlocked.Increment(ref _stripes[stripe]);
+        if (_entries.TryRemove(fullKey, out var old))
+        {
+            Interlocked.Add(ref _bytes, -old.Size);
+        }
+    }
+
+    /// <summary>A namespace was invalidated.</summary>
+    public void InvalidateNamespace(string @namespace) => Interlocked.Increment(ref Scope("n:" + @namespace).Version);
+
+    /// <summary>A tag was invalidated.</summary>
+    public void InvalidateTag(string tag) => Interlocked.Increment(ref Scope("t:" + tag).Version);
+
+    /// <summary>Everything goes: a clear, a pattern delete, or messages that may have been lost.</summary>
+    public void InvalidateAll()
+    {
+        Interlocked.Increment(ref _all);
+        foreach (var pair in _entries)
+        {
+            Remove(pair.Key, pair.Value);
+        }
+    }
+
+    private bool IsCurrent(Snapshot s)
+    {
+        if (s.All != Volatile.Read(ref _all) || s.NamespaceVersion != Volatile.Read(ref s.Namespace.Version) || s.StripeVersion != Volatile.Read(ref _stripes[s.Stripe]))
+        {
+            return false;
+        }
+
+        for (int i = 0; i < (s.Tags?.Length ?? 0); i++)
+        {
+            if (s.TagVersions![i] != Volatile.Read(ref s.Tags![i].Version))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private Cell Scope(string name) =>
+        _scopes.TryGetValue(name, out var cell) ? cell : _scopes.GetOrAdd(name, static _ => new Cell());
+
+    private void Remove(string fullKey, Entry entry)
+    {
+        if (_entries.TryRemove(new KeyValuePair<string, Entry>(fullKey, entry)))
+        {
+            Interlocked.Add(ref _bytes, -entry.Size);
+        }
+    }
+
+    /// <summary>Drops expired and invalidated entries, then the least recently used, down to 90% of both bounds.</summary>
+    private void Evict()
+    {
+        if (!_evictLock.TryEnter())
+        {
+            return; // another caller is evicting; the bound is exceeded by at most the entries added meanwhile
+        }
+
+        try
+        {
+            long now = _time.GetTimestamp();
+            var live = new List<KeyValuePair<string, Entry>>(_entries.Count);
+            foreach (var pair in _entries)
+            {
+                if (now >= pair.Value.ExpiresAt || !IsCurrent(pair.Value.Validated))
+                {
+                    Remove(pair.Key, pair.Value);
+                }
+                else
+                {
+                    live.Add(pair);
+                }
+            }
+
+            int targetCount = (int)(_maxEntries * 0.9);
+            long targetBytes = (long)(_maxBytes * 0.9);
+            if (_entries.Count <= targetCount && Interlocked.Read(ref _bytes) <= targetBytes)
+            {
+                return;
+            }
+
+            live.Sort(static (a, b) => a.Value.LastUsed.CompareTo(b.Value.LastUsed));
+            foreach (var pair in live)
+            {
+                if (_entries.Count <= targetCount && Interlocked.Read(ref _bytes) <= targetBytes)
+                {
+                    break;
+                }
+
+                Remove(pair.Key, pair.Value);
+                Interlocked.Increment(ref _evictions);
+            }
+        }
+        finally
+        {
+            _evictLock.Exit();
+        }
+    }
+
+    /// <summary>A namespace's or tag's invalidation counter.</summary>
+    internal sealed class Cell
+    {
+        public long Version;
+    }
+
+    /// <summary>The versions a lookup saw before it read the store.</summary>
+    internal sealed record Snapshot(long All, Cell Namespace, long NamespaceVersion, int Stripe, long StripeVersion, Cell[]? Tags, long[]? TagVersions);
+
+    /// <summary>One value in the process.</summary>
+    internal sealed class Entry(CachedMethod method, string[]? tags, Snapshot validated, bool hasInstance, object? instance, byte[]? bytes, long size, long expiresAt, long createdUnixMs)
+    {
+        public CachedMethod Method { get; } = method;
+
+        public string[]? Tags { get; } = tags;
+
+        public Snapshot Validated { get; } = validated;
+
+        /// <summary>Gets whether <see cref="Instance"/> is the value (a deeply immutable type), rather than <see cref="Bytes"/>.</summary>
+        public bool HasInstance { get; } = hasInstance;
+
+        public object? Instance { get; } = instance;
+
+        public byte[]? Bytes { get; } = bytes;
+
+        public long Size { get; } = size;
+
+        public long ExpiresAt { get; } = expiresAt;
+
+        /// <summary>Gets when the store's entry was written (Unix ms), for the remaining TTL a hit reports.</summary>
+        public long CreatedUnixMs { get; } = createdUnixMs;
+
+        public long LastUsed;
+    }
+}

@@ -1,0 +1,284 @@
+using System.Globalization;
+using CacheGen.Stores;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace CacheGen.Internal;
+
+/// <summary>
+/// The L1 backplane: Redis pub/sub on one channel per key prefix (<c>{prefix}:%l1</c>). Every invalidation a process
+/// applies to Redis is published there before the invalidation returns (key, namespace, tag, clear); every process
+/// subscribed bumps the matching <see cref="L1Cache"/> version, so its copy is never served again.
+/// <para>
+/// Pub/sub delivers at most once, so L1 is served only while the process knows it hears everything: it sends itself a
+/// ping on the channel every <see cref="CacheGenL1Options.BackplanePingMs"/>. <see cref="IsSynced"/> holds from the
+/// first ping that came back after the subscription was (re)made until the subscription connection fails or no ping
+/// has come back for three intervals. Each time it starts to hold again, everything L1 held is dropped first: any
+/// invalidation lost meanwhile cannot leave a stale entry, and entries are refilled by reads that see Redis's stamps.
+/// </para>
+/// </summary>
+internal sealed partial class RedisBackplane : IDisposable
+{
+    private const char KeyKind = 'k';
+    private const char NamespaceKind = 'n';
+    private const char TagKind = 't';
+    private const char ClearKind = 'c';
+    private const char PingKind = 'p';
+
+    private readonly RedisCacheStore _store;
+    private readonly L1Cache _l1;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly RedisChannel _channel;
+    private readonly string _sender = Guid.NewGuid().ToString("N");
+    private readonly long _leaseTicks;
+    private readonly ITimer _pingTimer;
+    private readonly Lock _lock = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private ConnectionMultiplexer? _multiplexer;
+    private EventHandler<ConnectionFailedEventArgs>? _onFailed;
+    private volatile bool _synced;
+    private long _lastPongAt;
+    private long _sentSeq;
+    private long _floorSeq = 1;
+    private int _subscribing;
+    private bool _subscribed;
+    private int _disposed;
+
+    public RedisBackplane(RedisCacheStore store, string prefix, L1Cache l1, int pingMs, TimeProvider time, ILogger logger)
+    {
+        _store = store;
+        _l1 = l1;
+        _time = time;
+        _logger = logger;
+        _channel = RedisChannel.Literal(prefix + ":%l1");
+        _leaseTicks = (long)(3 * pingMs / 1000.0 * time.TimestampFrequency);
+        _pingTimer = time.CreateTimer(static s => ((RedisBackplane)s!).Tick(), this, TimeSpan.Zero, TimeSpan.FromMilliseconds(pingMs));
+    }
+
+    /// <summary>Gets the channel's name (for tests and operators).</summary>
+    public string Channel => _channel.ToString();
+
+    /// <summary>
+    /// Gets whether every invalidation published since the last resynchronisation has reached this process: the
+    /// subscription is up and a ping came back within the lease. While false, L1 must not be served or filled.
+    /// </summary>
+    public bool IsSynced
+    {
+        get
+        {
+            if (!_synced)
+            {
+                return false;
+            }
+
+            if (_time.GetTimestamp() - Volatile.Read(ref _lastPongAt) <= _leaseTicks)
+            {
+                return true;
+            }
+
+            MarkDown("no ping came back within the lease");
+            return false;
+        }
+    }
+
+    /// <summary>Publishes an invalidation this process has just applied to Redis; throws when it cannot (the caller queues the invalidation for replay).</summary>
+    public async ValueTask PublishAsync(InvalidationKind kind, string target, CancellationToken cancellationToken)
+    {
+        char code = kind switch
+        {
+            InvalidationKind.Key => KeyKind,
+            InvalidationKind.Namespace => NamespaceKind,
+            _ => TagKind,
+        };
+        await PublishAsync(code, target, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Publishes that every entry under the prefix may have changed (a clear or pattern delete).</summary>
+    public ValueTask PublishClearAsync(CancellationToken cancellationToken) => PublishAsync(ClearKind, string.Empty, cancellationToken);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _synced = false;
+        _pingTimer.Dispose();
+        _stopping.Cancel();
+        lock (_lock)
+        {
+            if (_multiplexer is { } multiplexer)
+            {
+                multiplexer.ConnectionFailed -= _onFailed;
+                try
+                {
+                    // the multiplexer may be the application's (UseConnection): remove only our own subscription
+                    multiplexer.GetSubscriber().Unsubscribe(_channel, OnMessage, CommandFlags.FireAndForget);
+                }
+                catch (Exception e) when (e is RedisException or ObjectDisposedException or InvalidOperationException)
+                {
+                    // the connection is closing anyway
+                }
+            }
+        }
+
+        _stopping.Dispose();
+    }
+
+    private async ValueTask PublishAsync(char code, string target, CancellationToken cancellationToken)
+    {
+        var multiplexer = _multiplexer ?? await _store.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        string message = code + "|" + _sender + "|" + target;
+        await multiplexer.GetSubscriber().PublishAsync(_channel, message).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Every ping interval: subscribe if not subscribed, then send a ping.</summary>
+    private void Tick()
+    {
+        if (Volatile.Read(ref _disposed) == 1)
+        {
+            return;
+        }
+
+        if (!Volatile.Read(ref _subscribed))
+        {
+            if (Interlocked.Exchange(ref _subscribing, 1) == 0)
+            {
+                _ = SubscribeAsync();
+            }
+
+            return;
+        }
+
+        _ = PingAsync();
+    }
+
+    private async Task SubscribeAsync()
+    {
+        try
+        {
+            var multiplexer = await _store.GetConnectionAsync(_stopping.Token).ConfigureAwait(false);
+            lock (_lock)
+            {
+                if (_multiplexer is null && Volatile.Read(ref _disposed) == 0)
+                {
+                    _multiplexer = multiplexer;
+                    _onFailed = (_, e) =>
+                    {
+                        if (e.ConnectionType == ConnectionType.Subscription)
+                        {
+                            MarkDown("the subscription connection failed: " + e.FailureType);
+                        }
+                    };
+                    multiplexer.ConnectionFailed += _onFailed;
+                }
+            }
+
+            await multiplexer.GetSubscriber().SubscribeAsync(_channel, OnMessage).WaitAsync(TimeSpan.FromSeconds(5), _stopping.Token).ConfigureAwait(false);
+            Volatile.Write(ref _subscribed, true);
+            await PingAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // retried at the next tick; L1 stays bypassed meanwhile
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                BackplaneSubscribeFailed(_logger, e.GetType().Name);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _subscribing, 0);
+        }
+    }
+
+    private async Task PingAsync()
+    {
+        try
+        {
+            long seq = Interlocked.Increment(ref _sentSeq);
+            await PublishAsync(PingKind, seq.ToString(CultureInfo.InvariantCulture), _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // a ping that does not go out does not come back: the lease runs out
+        }
+    }
+
+    private void OnMessage(RedisChannel channel, RedisValue value)
+    {
+        string? message = value;
+        if (message is null || message.Length < 3 || message[1] != '|')
+        {
+            return;
+        }
+
+        int second = message.IndexOf('|', 2);
+        if (second < 0)
+        {
+            return;
+        }
+
+        bool own = string.CompareOrdinal(message, 2, _sender, 0, Math.Max(second - 2, _sender.Length)) == 0 && second - 2 == _sender.Length;
+        string target = message.Substring(second + 1);
+        switch (message[0])
+        {
+            case PingKind when own && long.TryParse(target, NumberStyles.None, CultureInfo.InvariantCulture, out long seq):
+                OnPong(seq);
+                break;
+            case KeyKind when !own:
+                _l1.InvalidateKey(target);
+                break;
+            case NamespaceKind when !own:
+                _l1.InvalidateNamespace(target);
+                break;
+            case TagKind when !own:
+                _l1.InvalidateTag(target);
+                break;
+            case ClearKind when !own:
+                _l1.InvalidateAll();
+                break;
+        }
+    }
+
+    private void OnPong(long seq)
+    {
+        lock (_lock)
+        {
+            Volatile.Write(ref _lastPongAt, _time.GetTimestamp());
+            if (!_synced && seq >= _floorSeq)
+            {
+                // this ping was sent after the last failure and came back: the subscription hears everything from
+                // before it was sent. What L1 held may have missed a message: drop it all, then serve again
+                _l1.InvalidateAll();
+                _synced = true;
+                BackplaneSynced(_logger);
+            }
+        }
+    }
+
+    private void MarkDown(string reason)
+    {
+        lock (_lock)
+        {
+            // only a ping sent from now on proves the subscription again
+            _floorSeq = Interlocked.Read(ref _sentSeq) + 1;
+            if (_synced)
+            {
+                _synced = false;
+                BackplaneLost(_logger, reason);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 110, EventName = "BackplaneSynced", Level = LogLevel.Information, Message = "The L1 backplane is subscribed and in sync: the in-process level serves hits")]
+    private static partial void BackplaneSynced(ILogger logger);
+
+    [LoggerMessage(EventId = 111, EventName = "BackplaneLost", Level = LogLevel.Warning, Message = "The L1 backplane may have missed invalidations ({Reason}): the in-process level is bypassed until it is in sync again")]
+    private static partial void BackplaneLost(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 112, EventName = "BackplaneSubscribeFailed", Level = LogLevel.Debug, Message = "The L1 backplane could not subscribe ({ErrorType}); retrying")]
+    private static partial void BackplaneSubscribeFailed(ILogger logger, string errorType);
+}
