@@ -75,5 +75,6 @@ internal static class RedisConnectionBorrowing
     {
         multiplexer.ConnectionRestored -= restored;
         multiplexer.ConfigurationChanged -= configurationChanged;
+        multiplexer.ConfigurationChangedBroadcast -= configurationChanged;
     }
 }
