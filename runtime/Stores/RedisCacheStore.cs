@@ -50,7 +50,9 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
 
     // false for a multiplexer the application registered (CacheGenOptions.UseConnection): never disposed here
     private readonly bool _ownsConnection = true;
+    private static readonly TimeSpan s_readOnlyRecheck = TimeSpan.FromSeconds(1);
     private EventHandler<ConnectionFailedEventArgs>? _onRestored;
+    private EventHandler<ConnectionFailedEventArgs>? _onFailed;
     private EventHandler<EndPointEventArgs>? _onConfigurationChanged;
 
     // the last role each endpoint reported (true: replica), so a replica that is down does not fail a pattern delete
@@ -113,7 +115,9 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
         {
             bool readOnly = _readOnly;
             // also while writable: a replica promoted or a primary restarted without a dropped connection is seen within the interval
-            if (_time.GetElapsedTime(Volatile.Read(ref _roleCheckedAt)) >= RoleRecheckInterval && TryGetConnection(out var multiplexer))
+            // while on a replica, at least every second: a promotion ends the bypass of what the journal holds
+            var interval = readOnly && RoleRecheckInterval > s_readOnlyRecheck ? s_readOnlyRecheck : RoleRecheckInterval;
+            if (_time.GetElapsedTime(Volatile.Read(ref _roleCheckedAt)) >= interval && TryGetConnection(out var multiplexer))
             {
                 RequestRoleRefresh(multiplexer);
             }
@@ -278,7 +282,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
         if (!_ownsConnection)
         {
             // the application's connection outlives this store: stop listening, leave it open
-            _connection.Value.ContinueWith(t => RedisConnectionBorrowing.Detach(t.Result, _onRestored, _onConfigurationChanged), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            _connection.Value.ContinueWith(t => RedisConnectionBorrowing.Detach(t.Result, _onRestored, _onConfigurationChanged, _onFailed), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
             return;
         }
 
@@ -348,7 +352,18 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
             Volatile.Write(ref _serverCheckPending, 1);
             RequestRoleRefresh(multiplexer);
         };
+        _onFailed = (_, e) =>
+        {
+            // the primary may be gone: reads may now fall back to a replica that lacks recent invalidations, so hold
+            // recent invalidations until the roles are known
+            if (e.ConnectionType == ConnectionType.Interactive)
+            {
+                Volatile.Write(ref _serverCheckPending, 1);
+                RequestRoleRefresh(multiplexer);
+            }
+        };
         multiplexer.ConnectionRestored += _onRestored;
+        multiplexer.ConnectionFailed += _onFailed;
         multiplexer.ConfigurationChanged += _onConfigurationChanged;
         multiplexer.ConfigurationChangedBroadcast += _onConfigurationChanged;
 
@@ -453,6 +468,12 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
             }
 
             bool readOnly = primaries == 0;
+            if (readOnly && !_readOnly && _identities.Values.Any(i => !i.Replica))
+            {
+                // every primary we wrote to is gone or demoted: reads come from replicas that may lack recent invalidations
+                change ??= "no primary answers; reads come from a replica";
+            }
+
             if (readOnly && !_readOnly)
             {
                 ReadOnlyReason = await RedisTopologyAdvice.DescribeReadOnlyAsync(multiplexer, _roleTimeout, _time).ConfigureAwait(false);
