@@ -109,6 +109,9 @@ public sealed partial class CacheClient
                 static (s, ct) => s.store.RemoveByPatternAsync(s.pattern, ct),
                 (store: _store, pattern),
                 cancellationToken).ConfigureAwait(false);
+
+            // a server that loses this delete (an older snapshot, a failover) gets the namespace or the prefix retired instead
+            Journal(operation == StoreOperation.Clear ? Invalidation.Epoch : new Invalidation(InvalidationKind.Namespace, scope, scope));
             Report(_breaker.OnSuccess(started));
             await L1AfterAdminDeleteAsync().ConfigureAwait(false);
             var elapsed = _time.GetElapsedTime(started);

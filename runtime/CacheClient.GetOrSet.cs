@@ -237,7 +237,7 @@ public sealed partial class CacheClient
     private async ValueTask<Lookup<T>> LookupAsync<T>(CachedMethod method, string fullKey, string[]? tags, CancellationToken cancellationToken)
     {
         string ns = method.Namespace;
-        if (_pending.Affects(ns, fullKey, tags))
+        if (BypassesStore(ns, fullKey, tags))
         {
             // an invalidation of this entry has not reached the store yet: what the store holds may be stale
             Miss(ns, fullKey);

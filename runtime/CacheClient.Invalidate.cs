@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using CacheGen.Internal;
 
 namespace CacheGen;
@@ -35,19 +36,37 @@ public sealed partial class CacheClient
             return;
         }
 
+        // journaled before it is sent: a server change while it is on the wire replays it too
+        Journal(invalidation);
+
         // the caller's token is not passed on: abandoning an invalidation would leave a stale entry behind;
         // the operation timeout bounds it and a failure is queued for replay
         _ = cancellationToken;
         if (!await ApplyAsync(invalidation, CancellationToken.None).ConfigureAwait(false))
         {
-            if (_pending.TryAdd(invalidation))
-            {
-                Log.InvalidationQueued(_logger, invalidation.Kind == InvalidationKind.Tag ? "tag" : invalidation.Namespace, _pending.Count);
-            }
-            else
-            {
-                Log.InvalidationDropped(_logger, invalidation.Kind == InvalidationKind.Tag ? "tag" : invalidation.Namespace, _options.MaxPendingInvalidations);
-            }
+            Queue(invalidation);
+        }
+    }
+
+    /// <summary>Keeps <paramref name="invalidation"/> in the journal for as long as an entry it covers can live.</summary>
+    private void Journal(Invalidation invalidation)
+    {
+        if (_journal.Enabled)
+        {
+            _journal.Record(invalidation, JournalRelevance(invalidation));
+        }
+    }
+
+    /// <summary>Queues an invalidation the store did not take; past the bound, what covers it (docs/design.md S27).</summary>
+    private void Queue(Invalidation invalidation)
+    {
+        if (_pending.Add(invalidation) == PendingAddResult.Queued)
+        {
+            Log.InvalidationQueued(_logger, invalidation.Scope, _pending.Count);
+        }
+        else
+        {
+            Log.InvalidationWidened(_logger, invalidation.Scope, _options.MaxPendingInvalidations, invalidation.Widened.Kind == InvalidationKind.Epoch ? "every namespace" : "namespace '" + invalidation.Namespace + "'");
         }
     }
 
@@ -60,35 +79,128 @@ public sealed partial class CacheClient
             return false;
         }
 
-        string scope = invalidation.Kind == InvalidationKind.Tag ? "tag" : invalidation.Namespace;
         var (ok, _) = await ExecuteStoreAsync(
             StoreOperation.Invalidate,
-            scope,
+            invalidation.Scope,
             (client: this, invalidation),
             static async (store, s, ct) =>
             {
                 var inv = s.invalidation;
+                var client = s.client;
+
                 // bounded: a stamp that expires before entries that recorded it only costs them a miss
                 var stampTtl = TimeSpan.FromSeconds(CacheGenDefaults.InvalidationStampTtlSeconds);
+                string key;
                 switch (inv.Kind)
                 {
                     case InvalidationKind.Key:
-                        await store.RemoveAsync(inv.Target, Envelope.NewTombstone(), TimeSpan.FromSeconds(s.client._options.TombstoneTtlSeconds), ct).ConfigureAwait(false);
+                        key = inv.Target;
+                        await store.RemoveAsync(key, Envelope.NewTombstone(), TimeSpan.FromSeconds(client._options.TombstoneTtlSeconds), ct).ConfigureAwait(false);
                         break;
                     case InvalidationKind.Namespace:
-                        await store.SetStampAsync(s.client.NamespaceStampKey(inv.Target), NewStamp(), stampTtl, ct).ConfigureAwait(false);
+                        key = client.NamespaceStampKey(inv.Target);
+                        await store.SetStampAsync(key, NewStamp(), stampTtl, ct).ConfigureAwait(false);
+                        break;
+                    case InvalidationKind.Tag:
+                        key = client.TagStampKey(inv.Target);
+                        await store.SetStampAsync(key, NewStamp(), stampTtl, ct).ConfigureAwait(false);
                         break;
                     default:
-                        await store.SetStampAsync(s.client.TagStampKey(inv.Target), NewStamp(), stampTtl, ct).ConfigureAwait(false);
+                        key = client.EpochKey;
+                        await store.SetStampAsync(key, NewStamp(), stampTtl, ct).ConfigureAwait(false);
                         break;
                 }
 
-                await s.client.L1AfterInvalidationAsync(inv, ct).ConfigureAwait(false);
+                if (client._options.InvalidationReplicas > 0 && store is Stores.RedisCacheStore redis)
+                {
+                    // optional: a failover right after this returns cannot lose it (the journal covers the rest)
+                    long acknowledged = await redis.WaitForReplicasAsync(key, client._options.InvalidationReplicas, client._options.InvalidationReplicaTimeoutMs, ct).ConfigureAwait(false);
+                    if (acknowledged < client._options.InvalidationReplicas)
+                    {
+                        Log.InvalidationReplicasShort(client._logger, inv.Scope, acknowledged, client._options.InvalidationReplicas);
+                    }
+                }
+
+                await client.L1AfterInvalidationAsync(inv, ct).ConfigureAwait(false);
 
                 return true;
             },
             cancellationToken).ConfigureAwait(false);
         return ok;
+    }
+
+    /// <summary>
+    /// How long an invalidation matters: as long as an entry written before it can live. For a key or a namespace, the
+    /// namespace's longest TTL (its override, else the longest of the catalogue's methods and of the entries this process
+    /// wrote); for a tag or the epoch, the longest of every namespace known. The entry-TTL cap when nothing is known.
+    /// </summary>
+    private TimeSpan JournalRelevance(Invalidation invalidation)
+    {
+        double cap = CacheGenDefaults.MaxTtlSeconds - (24 * 3600);
+        bool scoped = invalidation.Kind is InvalidationKind.Key or InvalidationKind.Namespace;
+        double seconds = 0;
+        if (scoped && _options.Namespaces.TryGetValue(invalidation.Namespace, out var ns) && ns.TtlSeconds is int overridden)
+        {
+            seconds = overridden;
+        }
+        else
+        {
+            foreach (var entry in CacheCatalog.Entries)
+            {
+                if (!scoped || entry.Namespace == invalidation.Namespace)
+                {
+                    seconds = Math.Max(seconds, entry.TtlSeconds);
+                }
+            }
+
+            if (!scoped)
+            {
+                foreach (var options in _options.Namespaces.Values)
+                {
+                    seconds = Math.Max(seconds, options.TtlSeconds ?? 0);
+                }
+            }
+
+            seconds = Math.Max(seconds, scoped ? _ttlsSeen.GetValueOrDefault(invalidation.Namespace) : Volatile.Read(ref _longestTtlSeen));
+        }
+
+        return TimeSpan.FromSeconds(seconds == 0 ? cap : Math.Min(seconds * (1 + _options.TtlJitter), cap));
+    }
+
+    /// <summary>Records the TTL of an entry this process writes, for <see cref="JournalRelevance"/>.</summary>
+    private void ObserveTtl(string @namespace, TimeSpan ttl)
+    {
+        long seconds = (long)Math.Ceiling(ttl.TotalSeconds);
+        if (_ttlsSeen.GetValueOrDefault(@namespace) < seconds)
+        {
+            _ttlsSeen.AddOrUpdate(@namespace, seconds, (_, old) => Math.Max(old, seconds));
+        }
+
+        long longest;
+        while ((longest = Volatile.Read(ref _longestTtlSeen)) < seconds && Interlocked.CompareExchange(ref _longestTtlSeen, seconds, longest) != longest)
+        {
+        }
+    }
+
+    /// <summary>Whether a read must bypass the store: an invalidation it covers has not reached the store (yet, or again).</summary>
+    private bool BypassesStore(string @namespace, string fullKey, string[]? tags) =>
+        _pending.Affects(@namespace, fullKey, tags)
+        || (_connection?.ServerCheckPending == true && _journal.Affects(@namespace, fullKey, tags));
+
+    /// <summary>
+    /// The store may be writing to a server that lost recent writes (a restart from an older snapshot, a failover):
+    /// every invalidation still relevant is queued again, so reads they cover bypass the store until each is resent.
+    /// </summary>
+    private void OnServerChanged(string reason)
+    {
+        var recent = _journal.Recent();
+        foreach (var invalidation in recent)
+        {
+            _pending.Add(invalidation);
+        }
+
+        Log.ServerChanged(_logger, reason, recent.Length);
+        ReplayPending();
     }
 
     private void ReplayPending()
@@ -106,14 +218,15 @@ public sealed partial class CacheClient
         try
         {
             int replayed = 0;
-            foreach (var invalidation in _pending.Snapshot())
+            foreach (var entry in _pending.Snapshot())
             {
-                if (!await ApplyAsync(invalidation, CancellationToken.None).ConfigureAwait(false))
+                if (!await ApplyAsync(entry.Invalidation, CancellationToken.None).ConfigureAwait(false))
                 {
                     break;
                 }
 
-                _pending.Remove(invalidation);
+                // only this entry: an invalidation of the same target queued while it was on the wire stays queued
+                _pending.Remove(entry);
                 replayed++;
             }
 
@@ -125,6 +238,59 @@ public sealed partial class CacheClient
         finally
         {
             Volatile.Write(ref _replaying, 0);
+        }
+    }
+
+    /// <summary>
+    /// Sends what is still queued before the client goes away, for at most <see cref="CacheGenOptions.DisposeFlushTimeoutMs"/>,
+    /// and logs what could not be sent: those entries may be read stale by other processes until their TTL ends.
+    /// </summary>
+    private void FlushPendingOnDispose()
+    {
+        if (_pending.Count == 0 || _disabledReason is not null)
+        {
+            return;
+        }
+
+        var bound = TimeSpan.FromMilliseconds(_options.DisposeFlushTimeoutMs);
+        var watch = Stopwatch.StartNew();
+        var flush = Task.Run(async () =>
+        {
+            while (Volatile.Read(ref _replaying) == 1 && watch.Elapsed < bound)
+            {
+                await Task.Delay(5).ConfigureAwait(false);
+            }
+
+            foreach (var entry in _pending.Snapshot())
+            {
+                if (watch.Elapsed >= bound || !await ApplyAsync(entry.Invalidation, CancellationToken.None).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                _pending.Remove(entry);
+            }
+        });
+        try
+        {
+            flush.Wait(bound + TimeSpan.FromMilliseconds(_options.OperationTimeoutMs));
+        }
+        catch (AggregateException)
+        {
+            // logged below with what is left
+        }
+
+        var left = _pending.Snapshot();
+        if (left.Length == 0)
+        {
+            return;
+        }
+
+        string scopes = string.Join(", ", left.Select(e => e.Invalidation.Scope).Distinct(StringComparer.Ordinal).Take(10));
+        Log.InvalidationsNotFlushed(_logger, left.Length, (long)watch.Elapsed.TotalMilliseconds, scopes);
+        foreach (var entry in left)
+        {
+            Log.InvalidationNotFlushedDetail(_logger, entry.Invalidation.Kind.ToString(), entry.Invalidation.Target);
         }
     }
 }

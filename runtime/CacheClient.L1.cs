@@ -163,8 +163,12 @@ public sealed partial class CacheClient
             case InvalidationKind.Namespace:
                 l1.InvalidateNamespace(invalidation.Target);
                 break;
-            default:
+            case InvalidationKind.Tag:
                 l1.InvalidateTag(invalidation.Target);
+                break;
+            default:
+                // the prefix's epoch: every entry under the prefix
+                l1.InvalidateAll();
                 break;
         }
 

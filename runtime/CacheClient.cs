@@ -27,6 +27,8 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
     private readonly ResiliencePipeline _adminTimeout;
     private readonly ConcurrentDictionary<string, object> _flights = new(StringComparer.Ordinal);
     private readonly PendingInvalidations _pending;
+    private readonly InvalidationJournal _journal;
+    private readonly ConcurrentDictionary<string, long> _ttlsSeen = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _corruptLogged = new(StringComparer.Ordinal);
     private readonly ITimer _replayTimer;
     private readonly ITimer _probeTimer;
@@ -45,6 +47,8 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
     private int _replaying;
     private int _openLogged;
     private int _authenticationFailed;
+    private long _longestTtlSeen;
+    private int _disposed;
 
     /// <summary>Creates a client. <c>AddCacheGen</c> does this for you.</summary>
     public CacheClient(
@@ -66,6 +70,7 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
         _time = timeProvider ?? TimeProvider.System;
         _breaker = new CircuitBreaker(_options.BreakerFailureThreshold, TimeSpan.FromMilliseconds(_options.FirstBreakMs), TimeSpan.FromSeconds(_options.BreakDurationSeconds), _time);
         _pending = new PendingInvalidations(_options.MaxPendingInvalidations);
+        _journal = new InvalidationJournal(_options.InvalidationJournalSize, _time);
         _metrics = new CacheMetrics(meterFactory, () => _pending.Count, () => IsReadOnly);
         _timeout = new ResiliencePipelineBuilder { TimeProvider = _time }
             .AddTimeout(TimeSpan.FromMilliseconds(_options.OperationTimeoutMs))
@@ -83,6 +88,7 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
         if (_connection is not null)
         {
             _connection.ConnectionRestored += OnConnectionRestored;
+            _connection.ServerChanged += OnServerChanged;
         }
 
         // connect at start-up, in the background: the first read must not pay the connect inside its timeout
@@ -123,15 +129,27 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
     };
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Invalidations still queued are sent first, for at most <see cref="CacheGenOptions.DisposeFlushTimeoutMs"/>; what
+    /// cannot be sent is logged (Error).
+    /// </remarks>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _replayTimer.Dispose();
         _probeTimer.Dispose();
         StopL1();
         if (_connection is not null)
         {
             _connection.ConnectionRestored -= OnConnectionRestored;
+            _connection.ServerChanged -= OnServerChanged;
         }
+
+        FlushPendingOnDispose();
 
         _metrics.Dispose();
     }
@@ -204,7 +222,9 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
         double jittered = seconds * (_options.TtlJitter > 0 ? 1 + (Random.Shared.NextDouble() * _options.TtlJitter) : 1);
 
         // capped after the jitter: invalidation stamps (MaxTtlSeconds) must outlive every entry that recorded an older stamp
-        return TimeSpan.FromSeconds(Math.Clamp(jittered, 1, CacheGenDefaults.MaxTtlSeconds - (24 * 3600)));
+        var ttl = TimeSpan.FromSeconds(Math.Clamp(jittered, 1, CacheGenDefaults.MaxTtlSeconds - (24 * 3600)));
+        ObserveTtl(method.Namespace, ttl);
+        return ttl;
     }
 
     private readonly record struct ReadOnlyState(bool Writes, bool Store);

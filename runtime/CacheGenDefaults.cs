@@ -21,6 +21,9 @@ internal static class CacheGenDefaults
     public const int TombstoneTtlSeconds = 3600;
     public const int MaxPendingInvalidations = 10_000;
     public const int ReplayIntervalMs = 1000;
+    public const int InvalidationJournalSize = 10_000;
+    public const int InvalidationReplicaTimeoutMs = 50;
+    public const int DisposeFlushTimeoutMs = 2000;
     public const int AdminTimeoutSeconds = 30;
 
     /// <summary>How often a store connected to a replica asks again whether it still is one.</summary>

@@ -56,8 +56,22 @@ internal static partial class Log
     [LoggerMessage(EventId = 30, EventName = "InvalidationQueued", Level = LogLevel.Warning, Message = "An invalidation in '{Scope}' failed and was queued for replay ({Pending} pending)")]
     public static partial void InvalidationQueued(ILogger logger, string scope, int pending);
 
-    [LoggerMessage(EventId = 31, EventName = "InvalidationDropped", Level = LogLevel.Error, Message = "The invalidation queue is full ({Max}); an invalidation in '{Scope}' was dropped and stale entries may be served until their TTL ends")]
-    public static partial void InvalidationDropped(ILogger logger, string scope, int max);
+    // event 31 (InvalidationDropped) is retired: a full queue no longer drops anything (InvalidationWidened, 37)
+
+    [LoggerMessage(EventId = 37, EventName = "InvalidationWidened", Level = LogLevel.Error, Message = "The invalidation queue is full ({Max}); an invalidation in '{Scope}' was queued as an invalidation of {Covering}: this process bypasses the store for it until Redis takes it, then every process misses it")]
+    public static partial void InvalidationWidened(ILogger logger, string scope, int max, string covering);
+
+    [LoggerMessage(EventId = 38, EventName = "StoreServerChanged", Level = LogLevel.Warning, Message = "The cache store may have lost recent writes ({Reason}); replaying {Count} recent invalidations")]
+    public static partial void ServerChanged(ILogger logger, string reason, int count);
+
+    [LoggerMessage(EventId = 39, EventName = "InvalidationsNotFlushed", Level = LogLevel.Error, Message = "{Count} queued invalidations could not be sent within {ElapsedMs} ms of disposing the cache client (scopes: {Scopes}); other processes may read those entries stale until their TTL ends")]
+    public static partial void InvalidationsNotFlushed(ILogger logger, int count, long elapsedMs, string scopes);
+
+    [LoggerMessage(EventId = 45, EventName = "InvalidationNotFlushedDetail", Level = LogLevel.Debug, Message = "Invalidation not sent before dispose: {Kind} '{Target}'")]
+    public static partial void InvalidationNotFlushedDetail(ILogger logger, string kind, string target);
+
+    [LoggerMessage(EventId = 46, EventName = "InvalidationReplicasShort", Level = LogLevel.Debug, Message = "An invalidation in '{Scope}' was acknowledged by {Acknowledged} of {Wanted} replicas within InvalidationReplicaTimeoutMs; it stays in the journal")]
+    public static partial void InvalidationReplicasShort(ILogger logger, string scope, long acknowledged, int wanted);
 
     [LoggerMessage(EventId = 32, EventName = "InvalidationsReplayed", Level = LogLevel.Information, Message = "Replayed {Count} queued invalidations")]
     public static partial void InvalidationsReplayed(ILogger logger, int count);

@@ -89,7 +89,8 @@ internal sealed partial class RedisBackplane : IDisposable
         {
             InvalidationKind.Key => KeyKind,
             InvalidationKind.Namespace => NamespaceKind,
-            _ => TagKind,
+            InvalidationKind.Tag => TagKind,
+            _ => ClearKind,
         };
         await PublishAsync(code, target, cancellationToken).ConfigureAwait(false);
     }

@@ -50,11 +50,17 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
 
     // false for a multiplexer the application registered (CacheGenOptions.UseConnection): never disposed here
     private readonly bool _ownsConnection = true;
+    private static readonly TimeSpan s_readOnlyRecheck = TimeSpan.FromSeconds(1);
     private EventHandler<ConnectionFailedEventArgs>? _onRestored;
+    private EventHandler<ConnectionFailedEventArgs>? _onFailed;
     private EventHandler<EndPointEventArgs>? _onConfigurationChanged;
 
     // the last role each endpoint reported (true: replica), so a replica that is down does not fail a pattern delete
     private readonly ConcurrentDictionary<EndPoint, bool> _replicas = new();
+
+    // the last role and run id each endpoint reported, to tell when the primary changed or restarted (docs/design.md S25)
+    private readonly ConcurrentDictionary<EndPoint, ServerIdentity> _identities = new();
+    private int _serverCheckPending;
     private volatile bool _readOnly;
     private long _roleCheckedAt;
     private int _roleRefresh;
@@ -100,15 +106,18 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
     /// <inheritdoc/>
     /// <remarks>
     /// <see langword="true"/> when every endpoint that answered <c>INFO replication</c> reported <c>role:slave</c>;
-    /// <see langword="false"/> while no endpoint has answered yet. Reading it while it is <see langword="true"/> starts
-    /// a new check in the background every <c>5</c> seconds, so a promotion is seen without a reconnect.
+    /// <see langword="false"/> while no endpoint has answered yet. Reading it starts a new check (role and run id) in the
+    /// background every <c>5</c> seconds, so a promotion or a restart is seen without a reconnect.
     /// </remarks>
     public bool IsReadOnly
     {
         get
         {
             bool readOnly = _readOnly;
-            if (readOnly && _time.GetElapsedTime(Volatile.Read(ref _roleCheckedAt)) >= RoleRecheckInterval && TryGetConnection(out var multiplexer))
+            // also while writable: a replica promoted or a primary restarted without a dropped connection is seen within the interval
+            // while on a replica, at least every second: a promotion ends the bypass of what the journal holds
+            var interval = readOnly && RoleRecheckInterval > s_readOnlyRecheck ? s_readOnlyRecheck : RoleRecheckInterval;
+            if (_time.GetElapsedTime(Volatile.Read(ref _roleCheckedAt)) >= interval && TryGetConnection(out var multiplexer))
             {
                 RequestRoleRefresh(multiplexer);
             }
@@ -140,7 +149,13 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
     }
 
     /// <inheritdoc/>
+    bool Internal.IStoreConnection.ServerCheckPending => Volatile.Read(ref _serverCheckPending) == 1;
+
+    /// <inheritdoc/>
     public event Action? ConnectionRestored;
+
+    /// <inheritdoc/>
+    public event Action<string>? ServerChanged;
 
     /// <summary>Starts the first connect in the background, if it has not started yet; returns at once.</summary>
     public void StartConnecting() => _ = _connection.Value;
@@ -267,7 +282,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
         if (!_ownsConnection)
         {
             // the application's connection outlives this store: stop listening, leave it open
-            _connection.Value.ContinueWith(t => RedisConnectionBorrowing.Detach(t.Result, _onRestored, _onConfigurationChanged), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            _connection.Value.ContinueWith(t => RedisConnectionBorrowing.Detach(t.Result, _onRestored, _onConfigurationChanged, _onFailed), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
             return;
         }
 
@@ -324,14 +339,33 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
             // the subscription connection may come back before the one that carries commands
             if (e.ConnectionType == ConnectionType.Interactive)
             {
+                // the server behind it may have restarted from an older snapshot: hold recent invalidations until we know
+                Volatile.Write(ref _serverCheckPending, 1);
                 MarkConnected();
             }
 
             RequestRoleRefresh(multiplexer);
         };
-        _onConfigurationChanged = (_, _) => RequestRoleRefresh(multiplexer);
+        _onConfigurationChanged = (_, _) =>
+        {
+            // a failover (Sentinel's switch, a cluster's new primary): the new primary may lack recent invalidations
+            Volatile.Write(ref _serverCheckPending, 1);
+            RequestRoleRefresh(multiplexer);
+        };
+        _onFailed = (_, e) =>
+        {
+            // the primary may be gone: reads may now fall back to a replica that lacks recent invalidations, so hold
+            // recent invalidations until the roles are known
+            if (e.ConnectionType == ConnectionType.Interactive)
+            {
+                Volatile.Write(ref _serverCheckPending, 1);
+                RequestRoleRefresh(multiplexer);
+            }
+        };
         multiplexer.ConnectionRestored += _onRestored;
+        multiplexer.ConnectionFailed += _onFailed;
         multiplexer.ConfigurationChanged += _onConfigurationChanged;
+        multiplexer.ConfigurationChangedBroadcast += _onConfigurationChanged;
 
         // know the role before the first command, so no write-back is ever sent to a replica (docs/design.md S8)
         await DetectRoleAsync(multiplexer).ConfigureAwait(false);
@@ -392,6 +426,9 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
             await DetectRoleAsync(multiplexer).ConfigureAwait(false);
         }
         while (Interlocked.CompareExchange(ref _roleRefresh, 0, 1) != 1);
+
+        // answered (a change was raised before this), or nobody answered and nothing is read from a server that is down
+        Volatile.Write(ref _serverCheckPending, 0);
     }
 
     /// <summary>Asks every connected endpoint for its role; never throws. Read-only when some endpoint answered and none is a primary.</summary>
@@ -401,13 +438,17 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
         {
             int primaries = 0;
             int replicas = 0;
+            string? change = null;
             foreach (EndPoint endpoint in multiplexer.GetEndPoints())
             {
-                if (await GetRoleAsync(multiplexer.GetServer(endpoint)).ConfigureAwait(false) is not bool replica)
+                if (await GetIdentityAsync(multiplexer.GetServer(endpoint)).ConfigureAwait(false) is not { } identity)
                 {
                     continue;
                 }
 
+                bool replica = identity.Replica;
+                change ??= DescribeChange(endpoint, identity);
+                _identities[endpoint] = identity;
                 _replicas[endpoint] = replica;
                 if (replica)
                 {
@@ -427,6 +468,12 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
             }
 
             bool readOnly = primaries == 0;
+            if (readOnly && !_readOnly && _identities.Values.Any(i => !i.Replica))
+            {
+                // every primary we wrote to is gone or demoted: reads come from replicas that may lack recent invalidations
+                change ??= "no primary answers; reads come from a replica";
+            }
+
             if (readOnly && !_readOnly)
             {
                 ReadOnlyReason = await RedisTopologyAdvice.DescribeReadOnlyAsync(multiplexer, _roleTimeout, _time).ConfigureAwait(false);
@@ -439,6 +486,10 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
             }
 
             _readOnly = readOnly;
+            if (change is not null)
+            {
+                ServerChanged?.Invoke(change);
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -447,8 +498,30 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
         }
     }
 
-    /// <summary>Returns whether <paramref name="server"/> is a replica, or <see langword="null"/> when it cannot say now.</summary>
-    private async Task<bool?> GetRoleAsync(IServer server)
+    /// <summary>
+    /// What changed about <paramref name="endpoint"/> that may have lost writes this store made, or <see langword="null"/>:
+    /// a promotion, a demotion, a primary with a new run id (a restart), or a primary never seen while others were known.
+    /// A replica's restart changes nothing: writes never went to it.
+    /// </summary>
+    private string? DescribeChange(EndPoint endpoint, ServerIdentity now)
+    {
+        if (!_identities.TryGetValue(endpoint, out var before))
+        {
+            return !now.Replica && !_identities.IsEmpty ? $"{EndPointCollection.ToString(endpoint)} is a new primary" : null;
+        }
+
+        if (before.Replica != now.Replica)
+        {
+            return now.Replica ? $"{EndPointCollection.ToString(endpoint)} was demoted to a replica" : $"{EndPointCollection.ToString(endpoint)} was promoted to primary";
+        }
+
+        return !now.Replica && before.RunId is not null && now.RunId is not null && before.RunId != now.RunId
+            ? $"{EndPointCollection.ToString(endpoint)} restarted (new run id)"
+            : null;
+    }
+
+    /// <summary>Returns the role and run id of <paramref name="server"/>, or <see langword="null"/> when it cannot say now.</summary>
+    private async Task<ServerIdentity?> GetIdentityAsync(IServer server)
     {
         if (!server.IsConnected)
         {
@@ -457,7 +530,8 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
 
         try
         {
-            return await AskRoleAsync(server).ConfigureAwait(false);
+            bool replica = await AskRoleAsync(server).ConfigureAwait(false);
+            return new ServerIdentity(replica, await AskRunIdAsync(server).ConfigureAwait(false));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -484,6 +558,23 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
         return Flatten(info).TryGetValue("role", out string? role)
             ? role == "slave"
             : throw new InvalidOperationException("A Redis endpoint's INFO reported no role.");
+    }
+
+    /// <summary>
+    /// Asks <c>INFO server</c> for the run id, which a server draws anew at every start, so a restart (from an older
+    /// snapshot, say) is told from a dropped connection; <see langword="null"/> when INFO is refused (no admin mode).
+    /// </summary>
+    private async Task<string?> AskRunIdAsync(IServer server)
+    {
+        try
+        {
+            var info = await server.InfoAsync("server").WaitAsync(_roleTimeout, _time).ConfigureAwait(false);
+            return Flatten(info).GetValueOrDefault("run_id");
+        }
+        catch (RedisCommandException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The primaries to scan. A delete that cannot tell whether an endpoint is a primary fails rather than miss its keys.</summary>
@@ -574,6 +665,32 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
     private async Task<IDatabase> GetDatabaseAsync(CancellationToken cancellationToken) =>
         (await GetConnectionAsync(cancellationToken).ConfigureAwait(false)).GetDatabase(_database);
 
+    /// <summary>
+    /// Sends <c>WAIT replicas timeout</c> to the primary that holds <paramref name="key"/>, on the connection that carried
+    /// the invalidation, and returns how many replicas acknowledged every write sent on it so far.
+    /// </summary>
+    internal async ValueTask<long> WaitForReplicasAsync(string key, int replicas, int timeoutMs, CancellationToken cancellationToken)
+    {
+        var multiplexer = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        IServer? node = null;
+        foreach (EndPoint endpoint in multiplexer.GetEndPoints())
+        {
+            IServer server = multiplexer.GetServer(endpoint);
+            if (server.IsConnected && server.ServerType == ServerType.Cluster)
+            {
+                // a cluster: the primary of the key's slot
+                node = server.ClusterConfiguration?.GetBySlot(key) is { } owner ? multiplexer.GetServer(owner.EndPoint) : null;
+                break;
+            }
+        }
+
+        object[] args = [replicas, timeoutMs];
+        RedisResult result = node is not null
+            ? await node.ExecuteAsync("WAIT", args).WaitAsync(cancellationToken).ConfigureAwait(false)
+            : await multiplexer.GetDatabase(_database).ExecuteAsync("WAIT", args, CommandFlags.DemandMaster).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return (long)result;
+    }
+
     // StackExchange.Redis sends EVALSHA once the script is known and resends it by itself after NOSCRIPT (SCRIPT FLUSH, a restart)
     private async Task<RedisResult> EvaluateAsync(string script, string key, RedisValue[] args, CancellationToken cancellationToken)
     {
@@ -615,4 +732,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
             RequestRoleRefresh(connection);
         });
     }
+
+    /// <summary>What one endpoint reported: its role and its run id (<see langword="null"/> when INFO is refused).</summary>
+    private readonly record struct ServerIdentity(bool Replica, string? RunId);
 }

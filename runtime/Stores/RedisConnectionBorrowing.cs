@@ -71,9 +71,11 @@ internal static class RedisConnectionBorrowing
     }
 
     /// <summary>Removes the store's handlers from a multiplexer it does not own.</summary>
-    public static void Detach(ConnectionMultiplexer multiplexer, EventHandler<ConnectionFailedEventArgs>? restored, EventHandler<EndPointEventArgs>? configurationChanged)
+    public static void Detach(ConnectionMultiplexer multiplexer, EventHandler<ConnectionFailedEventArgs>? restored, EventHandler<EndPointEventArgs>? configurationChanged, EventHandler<ConnectionFailedEventArgs>? failed)
     {
         multiplexer.ConnectionRestored -= restored;
+        multiplexer.ConnectionFailed -= failed;
         multiplexer.ConfigurationChanged -= configurationChanged;
+        multiplexer.ConfigurationChangedBroadcast -= configurationChanged;
     }
 }
