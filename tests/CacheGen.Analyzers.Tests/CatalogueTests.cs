@@ -64,7 +64,7 @@ public sealed class CatalogueTests
     [Fact]
     public void EveryAnalyzerDescriptor_IsInTheCatalogue()
     {
-        var supported = AnalyzerHarness.Analyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).ToHashSet();
+        var supported = AnalyzerTest.Analyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).ToHashSet();
 
         // CGEN001 and CGEN002 are reported by the generator (the user's code does not compile in those cases)
         supported.Add(DiagnosticIds.MethodNotPartial);

@@ -1,4 +1,4 @@
-using static CacheGen.Analyzers.Tests.Infrastructure.AnalyzerHarness;
+using static CacheGen.Analyzers.Tests.Infrastructure.AnalyzerTest;
 
 namespace CacheGen.Analyzers.Tests;
 
@@ -31,7 +31,7 @@ public sealed class DiagnosticTests
         public class Svc(ICacheClient cache)
         {
             [InvalidatesCache("items")]
-            public partial Task {|CGEN002:Clear|}();
+            public partial Task {|CGEN002:{|CS0751:{|CS8795:Clear|}|}|}();
             private Task ClearCore() => Task.CompletedTask;
         }
         """);
@@ -42,6 +42,10 @@ public sealed class DiagnosticTests
         {
             public partial class Svc(ICacheClient cache)
             {
+                [Cached("items", 60)]
+                public partial Task<Item> Get(int id);
+                private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
                 [InvalidatesCache("items")]
                 public partial Task Clear();
                 private Task ClearCore() => Task.CompletedTask;
@@ -205,7 +209,7 @@ public sealed class DiagnosticTests
             public partial Task<Item> Get(int id);
             private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
 
-            [InvalidatesCache({|CGEN009:"items:*"|})]
+            [{|CGEN020:InvalidatesCache({|CGEN009:"items:*"|})|}]
             public partial Task Clear();
             private Task ClearCore() => Task.CompletedTask;
         }
@@ -245,7 +249,7 @@ public sealed class DiagnosticTests
     public Task CGEN011_Fires_AboveThirtyDays() => VerifyAsync(Usings + Item + """
         public partial class Svc(ICacheClient cache)
         {
-            [Cached("items", {|CGEN011:2592001|})]
+            [{|CGEN023:Cached("items", {|CGEN011:2592001|})|}]
             public partial Task<Item> Get(int id);
             private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
         }
@@ -258,6 +262,10 @@ public sealed class DiagnosticTests
             [Cached("items", 2592000)]
             public partial Task<Item> Get(int id);
             private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [InvalidatesCache("items")]
+            public partial Task Clear();
+            private Task ClearCore() => Task.CompletedTask;
         }
         """);
 
@@ -266,11 +274,11 @@ public sealed class DiagnosticTests
         public partial class Svc(ICacheClient cache)
         {
             [Cached("items", 60, {|CGEN012:Key = "item-{id}"|})]
-            public partial Task<Item> Get(int id);
+            public partial Task<Item> Get(int {|CGEN016:id|});
             private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
 
             [Cached("items", 60, {|CGEN012:Key = "item:{id"|})]
-            public partial Task<Item> Find(int id);
+            public partial Task<Item> Find(int {|CGEN016:id|});
             private Task<Item> FindCore(int id) => Task.FromResult(new Item(id));
         }
         """);
@@ -291,10 +299,10 @@ public sealed class DiagnosticTests
         public partial class Svc(ICacheClient cache)
         {
             [Cached("items", 60, {|CGEN013:Key = "item:{itemId}"|})]
-            public partial Task<Item> Get(int id);
+            public partial Task<Item> Get(int {|CGEN016:id|});
             private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
 
-            [Cached("items", 60, Key = "f:{filter.Region}", {|CGEN013:Tags = ["f:{filter.Zone}"]|})]
+            [Cached("items", 60, {|CGEN018:Key = "f:{filter.Region}"|}, {|CGEN013:Tags = ["f:{filter.Zone}"]|})]
             public partial Task<Item> Find(Filter filter);
             private Task<Item> FindCore(Filter filter) => Task.FromResult(new Item(1));
         }
@@ -305,7 +313,7 @@ public sealed class DiagnosticTests
         public sealed record Filter(string Region);
         public partial class Svc(ICacheClient cache)
         {
-            [Cached("items", 60, Key = "f:{filter.Region}", Tags = ["f:{filter.Region}"])]
+            [Cached("items", 60, {|CGEN018:Key = "f:{filter.Region}"|}, {|CGEN018:Tags = ["f:{filter.Region}"]|})]
             public partial Task<Item> Find(Filter filter);
             private Task<Item> FindCore(Filter filter) => Task.FromResult(new Item(1));
         }
@@ -333,7 +341,7 @@ public sealed class DiagnosticTests
         public partial class Svc(ICacheClient cache)
         {
             [Cached("items", 60)]
-            public partial Task<Item> Get(Query query, Guid tenant, DateOnly day, IReadOnlyList<int> ids, [NotCacheKey] object trace);
+            public partial Task<Item> Get(Query query, Guid tenant, DateOnly day, IReadOnlyList<int> {|CGEN018:ids|}, [NotCacheKey] object trace);
             private Task<Item> GetCore(Query query, Guid tenant, DateOnly day, IReadOnlyList<int> ids, object trace) => Task.FromResult(new Item(1));
         }
         """);
@@ -383,10 +391,10 @@ public sealed class DiagnosticTests
         public partial class Svc(ICacheClient cache)
         {
             [Cached("items", 60)]
-            public partial Task<Item> Get(int id, string {|CGEN017:apiKey|});
+            public partial Task<Item> Get(int id, string {|CGEN017:{|CGEN018:apiKey|}|});
             private Task<Item> GetCore(int id, string apiKey) => Task.FromResult(new Item(id));
 
-            [Cached("items", 60, Key = "u:{accessToken}")]
+            [Cached("items", 60, {|CGEN018:Key = "u:{accessToken}"|})]
             public partial Task<Item> Me(string {|CGEN017:accessToken|});
             private Task<Item> MeCore(string accessToken) => Task.FromResult(new Item(1));
         }
@@ -520,7 +528,7 @@ public sealed class DiagnosticTests
             public partial Task<Item> Get(Guid id);
             private Task<Item> GetCore(Guid id) => Task.FromResult(new Item(1));
 
-            [{|CGEN022:InvalidatesCache("items", Key = "item:{id}")|}]
+            [{|CGEN022:InvalidatesCache("items", {|CGEN018:Key = "item:{id}"|})|}]
             public partial Task Save(string id);
             private Task SaveCore(string id) => Task.CompletedTask;
         }
@@ -786,7 +794,7 @@ public sealed class DiagnosticTests
     [Fact]
     public Task CGEN013_DoesNotFire_OnInheritedMember() => VerifyNoneAsync("CGEN013", Usings + Item + """
         public abstract record Animal(int Id);
-        public sealed record Dog(int Id, string Name) : Animal(Id);
+        public sealed record Dog(int Id) : Animal(Id);
         public partial class Svc(ICacheClient cache)
         {
             [Cached("items", 60, Key = "dog:{dog.Id}")]
@@ -801,7 +809,7 @@ public sealed class DiagnosticTests
         public sealed record LoginRequest(string UserName, string Password);
         public partial class Svc(ICacheClient cache)
         {
-            [Cached("items", 60, {|CGEN017:Key = "c:{creds.ClientSecret}"|})]
+            [Cached("items", 60, {|CGEN017:{|CGEN018:{|CGEN027:Key = "c:{creds.ClientSecret}"|}|}|})]
             public partial Task<Item> ByClient(Credentials creds);
             private Task<Item> ByClientCore(Credentials creds) => Task.FromResult(new Item(1));
 
@@ -810,7 +818,7 @@ public sealed class DiagnosticTests
             private Task<Item> LoginCore(LoginRequest request) => Task.FromResult(new Item(1));
 
             [Cached("items", 60)]
-            public partial Task<Item> Names(string {|CGEN017:jwt|}, int {|CGEN017:pin|}, string {|CGEN017:connectionString|}, string {|CGEN017:bearer_token|});
+            public partial Task<Item> Names(string {|CGEN017:{|CGEN018:jwt|}|}, int {|CGEN017:pin|}, string {|CGEN017:{|CGEN018:connectionString|}|}, string {|CGEN017:{|CGEN018:bearer_token|}|});
             private Task<Item> NamesCore(string jwt, int pin, string connectionString, string bearer_token) => Task.FromResult(new Item(1));
         }
         """);
@@ -821,7 +829,7 @@ public sealed class DiagnosticTests
         public partial class Svc(ICacheClient cache)
         {
             [Cached("items", 60)]
-            public partial Task<Item> List(string continuationToken, string pageToken, string nextToken, int tokenCount, string shipping, string spinner, Page page, CancellationToken cancellationToken);
+            public partial Task<Item> List(string {|CGEN018:continuationToken|}, string {|CGEN018:pageToken|}, string {|CGEN018:nextToken|}, int tokenCount, string {|CGEN018:shipping|}, string {|CGEN018:spinner|}, Page page, CancellationToken cancellationToken);
             private Task<Item> ListCore(string continuationToken, string pageToken, string nextToken, int tokenCount, string shipping, string spinner, Page page, CancellationToken cancellationToken) => Task.FromResult(new Item(1));
         }
         """);
@@ -875,7 +883,7 @@ public sealed class DiagnosticTests
         public sealed record RackQuery(int SiteId, string Region, int MaxResults, Range Span);
         public partial class Svc(ICacheClient cache)
         {
-            [Cached("items", 60, Key = "site:{query.SiteId}:{query.Region}:{query.MaxResults}:{query.Span}")]
+            [Cached("items", 60, {|CGEN018:Key = "site:{query.SiteId}:{query.Region}:{query.MaxResults}:{query.Span}"|})]
             public partial Task<Item> Find(RackQuery query);
             private Task<Item> FindCore(RackQuery query) => Task.FromResult(new Item(1));
 

@@ -1,6 +1,6 @@
-using Basic.Reference.Assemblies;
 using CacheGen.Analyzers;
 using CacheGen.Generator;
+using CacheGen.Tests.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
@@ -20,8 +20,6 @@ namespace CacheGen.CodeFixes.Tests;
 internal sealed class CodeFixTest<TCodeFix> : CSharpCodeFixTest<EmptyDiagnosticAnalyzer, TCodeFix, DefaultVerifier>
     where TCodeFix : CodeFixProvider, new()
 {
-    private static readonly MetadataReference[] s_runtime = RuntimeAndDependencies();
-
     private static readonly Type[] s_analyzerTypes = typeof(CachedMethodAnalyzer).Assembly.GetTypes()
         .Where(t => !t.IsAbstract && t.IsSubclassOf(typeof(DiagnosticAnalyzer)) && t.IsDefined(typeof(DiagnosticAnalyzerAttribute), inherit: false))
         .OrderBy(t => t.FullName, StringComparer.Ordinal)
@@ -30,9 +28,8 @@ internal sealed class CodeFixTest<TCodeFix> : CSharpCodeFixTest<EmptyDiagnosticA
     public CodeFixTest()
     {
         // no reference-assembly download at test time: the .NET 10 set ships in Basic.Reference.Assemblies.Net100
-        ReferenceAssemblies = new ReferenceAssemblies("net10.0");
-        TestState.AdditionalReferences.AddRange(Net100.References.All);
-        TestState.AdditionalReferences.AddRange(s_runtime);
+        ReferenceAssemblies = CacheGenTestReferences.ReferenceAssemblies;
+        TestState.AdditionalReferences.AddRange(CacheGenTestReferences.All);
 
         // the generator's output is checked by the generator's own snapshot tests; here it has to compile, nothing more
         TestBehaviors = TestBehaviors.SkipGeneratedSourcesCheck;
@@ -41,7 +38,6 @@ internal sealed class CodeFixTest<TCodeFix> : CSharpCodeFixTest<EmptyDiagnosticA
     /// <summary>Every analyzer the analyzers assembly exports, as a build loads them.</summary>
     protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => s_analyzerTypes.Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!);
 
-
     protected override IEnumerable<Type> GetSourceGenerators() => [typeof(CacheGenGenerator)];
 
     protected override ParseOptions CreateParseOptions() =>
@@ -49,34 +45,6 @@ internal sealed class CodeFixTest<TCodeFix> : CSharpCodeFixTest<EmptyDiagnosticA
 
     protected override CompilationOptions CreateCompilationOptions() =>
         ((CSharpCompilationOptions)base.CreateCompilationOptions()).WithNullableContextOptions(NullableContextOptions.Enable);
-
-    /// <summary>
-    /// The CacheGen runtime and every non-framework assembly it references, transitively: what a project gets from the
-    /// package's dependencies (generated code uses some of them directly, e.g. the serializer's types).
-    /// </summary>
-    private static MetadataReference[] RuntimeAndDependencies()
-    {
-        string framework = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
-        var found = new Dictionary<string, System.Reflection.Assembly>(StringComparer.Ordinal);
-        var pending = new Stack<System.Reflection.Assembly>([typeof(CachedAttribute).Assembly]);
-        while (pending.TryPop(out var assembly))
-        {
-            if (!found.TryAdd(assembly.GetName().Name!, assembly))
-            {
-                continue;
-            }
-
-            foreach (var name in assembly.GetReferencedAssemblies())
-            {
-                if (!found.ContainsKey(name.Name!) && System.Reflection.Assembly.Load(name) is { } referenced && Path.GetDirectoryName(referenced.Location) != framework)
-                {
-                    pending.Push(referenced);
-                }
-            }
-        }
-
-        return found.Values.OrderBy(a => a.GetName().Name, StringComparer.Ordinal).Select(a => (MetadataReference)MetadataReference.CreateFromFile(a.Location)).ToArray();
-    }
 
     /// <summary>Fixes <paramref name="source"/> (with markup) into <paramref name="fixedSource"/> with the provider's action <paramref name="actionIndex"/>.</summary>
     /// <param name="iterations">How many fixes, one at a time, it takes to reach the fixed code (a fixed point: no fixable diagnostic left).</param>

@@ -330,7 +330,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         }
 
         // assert
-        int rejected = a.Logger.Entries.Count(e => e.EventId.Name == "WriteRejected") + b.Logger.Entries.Count(e => e.EventId.Name == "WriteRejected");
+        int rejected = a.Logger.Collector.GetSnapshot().Count(e => e.Id.Name == "WriteRejected") + b.Logger.Collector.GetSnapshot().Count(e => e.Id.Name == "WriteRejected");
         output.WriteLine($"seed {seed}: 1000 rounds in {clock.ElapsedMilliseconds} ms; racing reads old {racingReadsOld}, new {racingReadsNew}; write-backs refused by the server {rejected}; stale {stale}");
         output.WriteLine($"a: {a.Client.GetStatistics()}; b: {b.Client.GetStatistics()}");
         Assert.Equal(0, impossible);

@@ -41,11 +41,11 @@ public sealed class OneEndpointFailoverTests(ITestOutputHelper output)
         await cache.Client.InvalidateKeyAsync("pair", "k");
 
         // assert
-        var warnings = cache.Logger.Entries.Where(e => e.Level >= LogLevel.Warning).ToList();
-        output.WriteLine($"read-only after {noticed.TotalMilliseconds:F0} ms; {cache.Client.GetStatistics()}; warnings: {string.Join(" | ", warnings.Select(w => $"{w.EventId.Name}: {w.Message}"))}");
+        var warnings = cache.Logger.Collector.GetSnapshot().Where(e => e.Level >= LogLevel.Warning).ToList();
+        output.WriteLine($"read-only after {noticed.TotalMilliseconds:F0} ms; {cache.Client.GetStatistics()}; warnings: {string.Join(" | ", warnings.Select(w => $"{w.Id.Name}: {w.Message}"))}");
         Assert.True(cache.Client.IsReadOnly, "the demotion is noticed");
         Assert.True(noticed < TimeSpan.FromSeconds(6), $"noticed after {noticed}");
-        var warning = Assert.Single(warnings, w => w.EventId.Name == "StoreReadOnly");
+        var warning = Assert.Single(warnings, w => w.Id.Name == "StoreReadOnly");
         Assert.Contains("127.0.0.1:" + replica.Port.ToString(CultureInfo.InvariantCulture), warning.Message, StringComparison.Ordinal);
         Assert.Contains("serviceName", warning.Message, StringComparison.Ordinal);
         Assert.Equal(1, cache.Client.GetStatistics().PendingInvalidations);

@@ -42,15 +42,15 @@ public sealed class ReplicaTests(ITestOutputHelper output)
 
         // assert
         var stats = reader.Client.GetStatistics();
-        var warnings = reader.Logger.Entries.Where(e => e.Level >= LogLevel.Warning).ToList();
-        output.WriteLine($"{stats}; warnings: {string.Join(" | ", warnings.Select(w => $"{w.EventId.Name}: {w.Message}"))}");
+        var warnings = reader.Logger.Collector.GetSnapshot().Where(e => e.Level >= LogLevel.Warning).ToList();
+        output.WriteLine($"{stats}; warnings: {string.Join(" | ", warnings.Select(w => $"{w.Id.Name}: {w.Message}"))}");
         Assert.True(reader.Store.IsReadOnly);
         Assert.Equal(Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? "primary-warm" : "factory-cold") + (i / 2).ToString(CultureInfo.InvariantCulture)), results);
         Assert.Equal((10L, 10L, 0L), (stats.Hits, stats.Misses, stats.Errors));
         Assert.Equal(CircuitState.Closed, stats.CircuitState);
         Assert.True(stats.ReadOnly);
         var warning = Assert.Single(warnings);
-        Assert.Equal("StoreReadOnly", warning.EventId.Name);
+        Assert.Equal("StoreReadOnly", warning.Id.Name);
         for (int i = 0; i < 10; i++)
         {
             Assert.False(await primary.ExistsAsync(reader.Client.GetFullKey("users", "cold" + i.ToString(CultureInfo.InvariantCulture))));
@@ -94,8 +94,8 @@ public sealed class ReplicaTests(ITestOutputHelper output)
         Assert.False(reader.Store.IsReadOnly);
         Assert.False(stats.ReadOnly);
         Assert.Equal(0, stats.Errors);
-        Assert.Contains(reader.Logger.Entries, e => e.EventId.Name == "StoreWritable");
-        Assert.Contains(reader.Logger.Entries, e => e.EventId.Name == "InvalidationsReplayed");
+        Assert.Contains(reader.Logger.Collector.GetSnapshot(), e => e.Id.Name == "StoreWritable");
+        Assert.Contains(reader.Logger.Collector.GetSnapshot(), e => e.Id.Name == "InvalidationsReplayed");
     }
 
     private static async Task<bool> IsTombstoneAsync(RedisServerFixture server, string key) =>

@@ -59,7 +59,7 @@ public sealed class ValueRoundTripTests(RedisServerFixture redis)
     [Fact]
     public void AValueThatCannotBeWritten_IsReturned_LoggedOnceForTheMethod_AndTheMethodStopsWriting()
     {
-        var logger = new ListLogger();
+        var logger = new FakeLogger<CacheClient>();
         using var client = new CacheClient(new MemoryCacheStore(TimeProvider.System), new SystemTextJsonCacheSerializer(), Options.Create(new CacheGenOptions()), logger);
         var service = new ValueService(client) { DeviceSource = seed => new TaggedDevice<int> { Name = "t", Tag = seed } };
 
@@ -68,8 +68,8 @@ public sealed class ValueRoundTripTests(RedisServerFixture redis)
         // every call ran Core and got Core's value; nothing was stored; one warning for the method, every failure counted
         Assert.Equal(4, service.CoreCalls);
         Assert.All(results, r => Assert.IsType<TaggedDevice<int>>(r));
-        Assert.Single(logger.Entries, e => e.EventId.Id == 80);
-        Assert.Contains("TaggedDevice", logger.Entries.Single(e => e.EventId.Id == 80).Message, StringComparison.Ordinal);
+        Assert.Single(logger.Collector.GetSnapshot(), e => e.Id.Id == 80);
+        Assert.Contains("TaggedDevice", logger.Collector.GetSnapshot().Single(e => e.Id.Id == 80).Message, StringComparison.Ordinal);
         Assert.Equal(1, client.GetStatistics().Errors);
 
         // the method stays off even for a value it could write

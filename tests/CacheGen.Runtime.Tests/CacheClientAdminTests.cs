@@ -147,12 +147,12 @@ public sealed class CacheClientAdminTests
         await h.Client.ClearAsync();
 
         // assert: the pattern (it may hold user data) reaches Debug only
-        Assert.Equal(2, h.Metrics.Sum(CacheGenDiagnostics.KeysRemovedInstrument, (CacheGenDiagnostics.OperationTag, "invalidate_pattern")));
-        Assert.Single(h.Metrics.Get(CacheGenDiagnostics.KeysRemovedInstrument, (CacheGenDiagnostics.OperationTag, "clear")));
-        Assert.Single(h.Metrics.Get(CacheGenDiagnostics.DurationInstrument, (CacheGenDiagnostics.OperationTag, "invalidate_pattern")));
-        Assert.Contains(h.Logger.Entries, e => e.EventId.Id == 33 && e.Level == LogLevel.Information);
-        Assert.Contains(h.Logger.Entries, e => e.EventId.Id == 35 && e.Level == LogLevel.Information);
-        Assert.All(h.Logger.Entries.Where(e => e.Message.Contains("rack:", StringComparison.Ordinal)), e => Assert.Equal(LogLevel.Debug, e.Level));
+        Assert.Equal(2, h.KeysRemoved.Sum((CacheGenDiagnostics.OperationTag, "invalidate_pattern")));
+        Assert.Single(h.KeysRemoved.Get((CacheGenDiagnostics.OperationTag, "clear")));
+        Assert.Single(h.Duration.Get((CacheGenDiagnostics.OperationTag, "invalidate_pattern")));
+        Assert.Contains(h.Logger.Collector.GetSnapshot(), e => e.Id.Id == 33 && e.Level == LogLevel.Information);
+        Assert.Contains(h.Logger.Collector.GetSnapshot(), e => e.Id.Id == 35 && e.Level == LogLevel.Information);
+        Assert.All(h.Logger.Collector.GetSnapshot().Where(e => e.Message.Contains("rack:", StringComparison.Ordinal)), e => Assert.Equal(LogLevel.Debug, e.Level));
     }
 
     [Fact]
@@ -170,8 +170,8 @@ public sealed class CacheClientAdminTests
         Assert.IsType<ChaosException>(e.InnerException);
         Assert.Equal(1, h.Client.GetStatistics().Errors);
         Assert.Equal(CircuitState.Open, h.Client.CircuitState);
-        Assert.Equal(1, h.Metrics.Sum(CacheGenDiagnostics.ErrorsInstrument, (CacheGenDiagnostics.OperationTag, "invalidate_pattern")));
-        Assert.Contains(h.Logger.Entries, l => l.EventId.Id == 36 && l.Level == LogLevel.Warning);
+        Assert.Equal(1, h.Errors.Sum((CacheGenDiagnostics.OperationTag, "invalidate_pattern")));
+        Assert.Contains(h.Logger.Collector.GetSnapshot(), l => l.Id.Id == 36 && l.Level == LogLevel.Warning);
     }
 
     [Fact]

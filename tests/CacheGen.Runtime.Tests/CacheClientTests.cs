@@ -366,7 +366,7 @@ public sealed class CacheClientTests
         Assert.Equal(source.Value, second);
         Assert.Equal(2, source.Calls);
         Assert.Equal(0, h.Chaos.Writes);
-        Assert.Equal(2, h.Metrics.Sum(CacheGenDiagnostics.ErrorsInstrument, (CacheGenDiagnostics.ErrorTypeTag, "oversize")));
+        Assert.Equal(2, h.Errors.Sum((CacheGenDiagnostics.ErrorTypeTag, "oversize")));
     }
 
     [Fact]
@@ -392,7 +392,7 @@ public sealed class CacheClientTests
     public async Task GetOrSetAsync_ClientClockSkewedAnHour_StoresTheRelativeTtl()
     {
         // arrange: the client's wall clock is an hour ahead of the store's; only relative TTLs may reach the store
-        var skewed = new ManualTimeProvider(new DateTimeOffset(2025, 1, 1, 1, 0, 0, TimeSpan.Zero));
+        var skewed = new FakeTimeProvider(new DateTimeOffset(2025, 1, 1, 1, 0, 0, TimeSpan.Zero));
         using var h = new CacheHarness(clientTime: skewed);
         var source = new Source("v1");
 
@@ -415,8 +415,8 @@ public sealed class CacheClientTests
     public async Task InvalidateNamespaceAsync_FromAClientWithASkewedClock_IsHonouredByTheOther()
     {
         // arrange: two runtime instances on one store, clocks five minutes apart in both directions
-        using var ahead = new CacheHarness(clientTime: new ManualTimeProvider(new DateTimeOffset(2025, 1, 1, 0, 5, 0, TimeSpan.Zero)));
-        using var behind = new CacheHarness(clientTime: new ManualTimeProvider(new DateTimeOffset(2024, 12, 31, 23, 55, 0, TimeSpan.Zero)), memory: ahead.Memory);
+        using var ahead = new CacheHarness(clientTime: new FakeTimeProvider(new DateTimeOffset(2025, 1, 1, 0, 5, 0, TimeSpan.Zero)));
+        using var behind = new CacheHarness(clientTime: new FakeTimeProvider(new DateTimeOffset(2024, 12, 31, 23, 55, 0, TimeSpan.Zero)), memory: ahead.Memory);
         var source = new Source("v1");
         await ahead.GetAsync(source);
         source.Value = "v2";

@@ -42,9 +42,9 @@ public sealed class CorruptEntryTests
         Assert.Equal("fresh", second);
         Assert.Equal(1, source.Calls);
         Assert.Equal(errorsBefore + 1, h.Client.GetStatistics().Errors);
-        Assert.Equal(1, h.Metrics.Sum(CacheGenDiagnostics.ErrorsInstrument, (CacheGenDiagnostics.ErrorTypeTag, "deserialization"), (CacheGenDiagnostics.OperationTag, "read")));
-        Assert.Equal(1, h.Metrics.Sum(CacheGenDiagnostics.RequestsInstrument, (CacheGenDiagnostics.ResultTag, "hit")));
-        Assert.Contains(h.Logger.Entries, e => e.EventId.Id == 12);
+        Assert.Equal(1, h.Errors.Sum((CacheGenDiagnostics.ErrorTypeTag, "deserialization"), (CacheGenDiagnostics.OperationTag, "read")));
+        Assert.Equal(1, h.Requests.Sum((CacheGenDiagnostics.ResultTag, "hit")));
+        Assert.Contains(h.Logger.Collector.GetSnapshot(), e => e.Id.Id == 12);
     }
 
     [Fact]
@@ -66,8 +66,8 @@ public sealed class CorruptEntryTests
         }
 
         // assert
-        Assert.Single(h.Logger.Entries, e => e.EventId.Id == 12);
-        Assert.Equal(5, h.Logger.Entries.Count(e => e.EventId.Id == 13 && e.Level == Microsoft.Extensions.Logging.LogLevel.Debug));
+        Assert.Single(h.Logger.Collector.GetSnapshot(), e => e.Id.Id == 12);
+        Assert.Equal(5, h.Logger.Collector.GetSnapshot().Count(e => e.Id.Id == 13 && e.Level == Microsoft.Extensions.Logging.LogLevel.Debug));
         Assert.Equal(5, h.Client.GetStatistics().Errors);
     }
 
@@ -93,7 +93,7 @@ public sealed class CorruptEntryTests
         // assert
         Assert.Equal("v1", value);
         Assert.Equal(CircuitState.Closed, h.Client.CircuitState);
-        Assert.Equal(1, h.Metrics.Sum(CacheGenDiagnostics.ErrorsInstrument, (CacheGenDiagnostics.ErrorTypeTag, "deserialization")));
+        Assert.Equal(1, h.Errors.Sum((CacheGenDiagnostics.ErrorTypeTag, "deserialization")));
     }
 
     private static async Task<byte[]> MakeBadBytesAsync(CacheHarness h, Corruption corruption)

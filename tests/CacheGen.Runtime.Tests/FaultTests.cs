@@ -41,8 +41,8 @@ public sealed class FaultTests
         var stats = h.Client.GetStatistics();
         Assert.Equal(1, stats.Errors);
         Assert.Equal(1, stats.Misses);
-        Assert.Equal(1, h.Metrics.Sum(CacheGenDiagnostics.ErrorsInstrument, (CacheGenDiagnostics.ErrorTypeTag, errorType), (CacheGenDiagnostics.OperationTag, "read")));
-        Assert.Equal(1, h.Metrics.Sum(CacheGenDiagnostics.RequestsInstrument, (CacheGenDiagnostics.ResultTag, "error")));
+        Assert.Equal(1, h.Errors.Sum((CacheGenDiagnostics.ErrorTypeTag, errorType), (CacheGenDiagnostics.OperationTag, "read")));
+        Assert.Equal(1, h.Requests.Sum((CacheGenDiagnostics.ResultTag, "error")));
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class FaultTests
         // assert
         Assert.Equal("v1", value);
         Assert.Equal(1, h.Client.GetStatistics().Errors);
-        Assert.Equal(1, h.Metrics.Sum(CacheGenDiagnostics.ErrorsInstrument, (CacheGenDiagnostics.OperationTag, "write")));
+        Assert.Equal(1, h.Errors.Sum((CacheGenDiagnostics.OperationTag, "write")));
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class FaultTests
         Assert.Equal(5, h.Chaos.Calls);
         Assert.Equal(10, source.Calls);
         Assert.Equal(10, h.Client.GetStatistics().Errors);
-        Assert.Equal(5, h.Metrics.Sum(CacheGenDiagnostics.ErrorsInstrument, (CacheGenDiagnostics.ErrorTypeTag, "circuit_open")));
+        Assert.Equal(5, h.Errors.Sum((CacheGenDiagnostics.ErrorTypeTag, "circuit_open")));
     }
 
     [Fact]
@@ -234,7 +234,7 @@ public sealed class FaultTests
         Assert.Equal(0, h.Chaos.InFlight);
         Assert.Equal(CircuitState.Closed, h.Client.CircuitState);
         Assert.Equal(0, h.Client.GetStatistics().Errors);
-        Assert.Empty(h.Metrics.Get(CacheGenDiagnostics.ErrorsInstrument));
+        Assert.Empty(h.Errors.Get());
         Assert.Equal(0, source.Calls);
     }
 

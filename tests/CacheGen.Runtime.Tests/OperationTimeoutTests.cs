@@ -27,7 +27,7 @@ public sealed class OperationTimeoutTests
         Assert.Equal("v1", value);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"took {watch.Elapsed}");
         Assert.Equal(1, h.Client.GetStatistics().Errors);
-        Assert.Equal(1, h.Metrics.Sum(CacheGenDiagnostics.ErrorsInstrument, (CacheGenDiagnostics.ErrorTypeTag, "timeout"), (CacheGenDiagnostics.OperationTag, "read")));
+        Assert.Equal(1, h.Errors.Sum((CacheGenDiagnostics.ErrorTypeTag, "timeout"), (CacheGenDiagnostics.OperationTag, "read")));
     }
 
     [Fact]
@@ -64,6 +64,6 @@ public sealed class OperationTimeoutTests
         // assert
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"took {watch.Elapsed}");
         Assert.Equal(1, h.Client.GetStatistics().PendingInvalidations);
-        Assert.Equal(1, h.Metrics.Sum(CacheGenDiagnostics.ErrorsInstrument, (CacheGenDiagnostics.ErrorTypeTag, "timeout"), (CacheGenDiagnostics.OperationTag, "invalidate")));
+        Assert.Equal(1, h.Errors.Sum((CacheGenDiagnostics.ErrorTypeTag, "timeout"), (CacheGenDiagnostics.OperationTag, "invalidate")));
     }
 }

@@ -47,8 +47,8 @@ public sealed class PendingInvalidationTests
         Assert.Equal("tombstone", reason);
         Assert.Equal("v3", afterReplay);
         Assert.Equal("v3", afterReplayAgain);
-        Assert.Contains(h.Logger.Entries, e => e.EventId.Id == 30);
-        Assert.Contains(h.Logger.Entries, e => e.EventId.Id == 32);
+        Assert.Contains(h.Logger.Collector.GetSnapshot(), e => e.Id.Id == 30);
+        Assert.Contains(h.Logger.Collector.GetSnapshot(), e => e.Id.Id == 32);
     }
 
     [Fact]
@@ -162,7 +162,7 @@ public sealed class PendingInvalidationTests
 
         // assert: nothing dropped: "c" is covered by its namespace, queued past the bound
         Assert.Equal(3, h.Client.GetStatistics().PendingInvalidations);
-        Assert.Single(h.Logger.Entries, e => e.EventId.Id == 37 && e.Level == Microsoft.Extensions.Logging.LogLevel.Error);
+        Assert.Single(h.Logger.Collector.GetSnapshot(), e => e.Id.Id == 37 && e.Level == Microsoft.Extensions.Logging.LogLevel.Error);
     }
 
     [Fact]
@@ -203,10 +203,10 @@ public sealed class PendingInvalidationTests
 
         // act
         await h.Client.InvalidateKeyAsync("ns", "k");
-        h.Metrics.RecordObservableInstruments();
+        h.PendingInvalidations.RecordObservableInstruments();
 
         // assert
-        var gauge = h.Metrics.Get(CacheGenDiagnostics.PendingInvalidationsInstrument);
+        var gauge = h.PendingInvalidations.Get();
         Assert.Equal(1, Assert.Single(gauge).Value);
     }
 

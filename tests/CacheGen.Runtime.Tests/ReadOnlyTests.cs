@@ -37,11 +37,11 @@ public sealed class ReadOnlyTests
         Assert.True(stats.ReadOnly);
         Assert.Equal(writesBefore, h.Chaos.Writes);
         Assert.Equal(11, source.Calls);
-        var warnings = h.Logger.Entries.Where(e => e.Level >= LogLevel.Warning).ToList();
+        var warnings = h.Logger.Collector.GetSnapshot().Where(e => e.Level >= LogLevel.Warning).ToList();
         var warning = Assert.Single(warnings);
-        Assert.Equal(StoreReadOnlyEvent, warning.EventId.Id);
+        Assert.Equal(StoreReadOnlyEvent, warning.Id.Id);
         Assert.Contains("replica", warning.Message, StringComparison.Ordinal);
-        Assert.Equal(10, h.Logger.Entries.Count(e => e.EventId.Name == "WriteSkippedReadOnly" && e.Level == LogLevel.Debug));
+        Assert.Equal(10, h.Logger.Collector.GetSnapshot().Count(e => e.Id.Name == "WriteSkippedReadOnly" && e.Level == LogLevel.Debug));
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class ReadOnlyTests
         await h.GetAsync(source, "e");
 
         // assert
-        Assert.Equal([StoreReadOnlyEvent, StoreWritableEvent, StoreReadOnlyEvent], h.Logger.EventIds.Where(id => id is StoreReadOnlyEvent or StoreWritableEvent));
+        Assert.Equal([StoreReadOnlyEvent, StoreWritableEvent, StoreReadOnlyEvent], h.Logger.Collector.GetSnapshot().Select(e => e.Id.Id).Where(id => id is StoreReadOnlyEvent or StoreWritableEvent));
         Assert.Equal(1, h.Chaos.Writes);
         Assert.Equal(1, h.Client.GetStatistics().Hits);
     }
@@ -98,7 +98,7 @@ public sealed class ReadOnlyTests
         Assert.Equal(1, h.Chaos.Removes);
         Assert.False(Envelope.TryRead((await h.Chaos.GetRawAsync(h.FullKey()))!, h.FullKey(), out _, out string reason));
         Assert.Equal("tombstone", reason);
-        Assert.Contains(h.Logger.Entries, e => e.EventId.Id == StoreWritableEvent);
+        Assert.Contains(h.Logger.Collector.GetSnapshot(), e => e.Id.Id == StoreWritableEvent);
     }
 
     [Fact]
@@ -120,8 +120,8 @@ public sealed class ReadOnlyTests
         Assert.Equal(0, h.Chaos.Writes);
         Assert.Equal(1, h.Chaos.Removes);
         Assert.Equal(0, h.Client.GetStatistics().PendingInvalidations);
-        var warning = Assert.Single(h.Logger.Entries, e => e.Level >= LogLevel.Warning);
-        Assert.Equal(StoreReadOnlyEvent, warning.EventId.Id);
+        var warning = Assert.Single(h.Logger.Collector.GetSnapshot(), e => e.Level >= LogLevel.Warning);
+        Assert.Equal(StoreReadOnlyEvent, warning.Id.Id);
         Assert.Contains("ReadOnly option", warning.Message, StringComparison.Ordinal);
         Assert.True(h.Client.IsReadOnly);
     }
@@ -148,13 +148,13 @@ public sealed class ReadOnlyTests
         using var h = new CacheHarness();
 
         // act
-        h.Metrics.RecordObservableInstruments();
+        h.ReadOnlyState.RecordObservableInstruments();
         h.Chaos.ReadOnly = true;
         await h.GetAsync(new Source());
-        h.Metrics.RecordObservableInstruments();
+        h.ReadOnlyState.RecordObservableInstruments();
 
         // assert
-        Assert.Equal([0d, 1d], h.Metrics.Get(CacheGenDiagnostics.ReadOnlyInstrument).Select(m => m.Value));
+        Assert.Equal([0L, 1L], h.ReadOnlyState.Get().Select(m => m.Value));
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

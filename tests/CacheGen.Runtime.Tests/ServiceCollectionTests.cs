@@ -124,7 +124,7 @@ public sealed class ServiceCollectionTests
     public async Task AddCacheGen_MalformedRedisUrl_TurnsTheCacheOffWithOneErrorAndNoSecret()
     {
         // arrange
-        var logs = new TestLoggerProvider();
+        var logs = new FakeLoggerProvider();
         using var provider = Build(new() { ["CacheGen:Redis"] = "redis://:" + Password + "@host:6379/notadb" }, logs);
         var client = provider.GetRequiredService<CacheClient>();
         var source = new Source("v1");
@@ -141,8 +141,8 @@ public sealed class ServiceCollectionTests
         Assert.Equal(2, source.Calls);
         Assert.NotNull(client.DisabledReason);
         Assert.Equal(HealthStatus.Unhealthy, health.Status);
-        Assert.Single(logs.Entries, e => e.EventId.Id == 41 && e.Level == LogLevel.Error);
-        Assert.All(logs.Entries, e => Assert.DoesNotContain(Password, e.Message + e.Exception, StringComparison.Ordinal));
+        Assert.Single(logs.Collector.GetSnapshot(), e => e.Id.Id == 41 && e.Level == LogLevel.Error);
+        Assert.All(logs.Collector.GetSnapshot(), e => Assert.DoesNotContain(Password, e.Message + e.Exception, StringComparison.Ordinal));
         Assert.DoesNotContain(Password, client.DisabledReason, StringComparison.Ordinal);
     }
 
@@ -150,7 +150,7 @@ public sealed class ServiceCollectionTests
     public async Task AddCacheGen_MemoryStore_ReportsHealthy()
     {
         // arrange
-        using var provider = Build([], new TestLoggerProvider());
+        using var provider = Build([], new FakeLoggerProvider());
 
         // act
         var report = await provider.GetRequiredService<HealthCheckService>().CheckHealthAsync();
@@ -227,7 +227,7 @@ public sealed class ServiceCollectionTests
         Assert.Null(report);
     }
 
-    private static ServiceProvider Build(Dictionary<string, string?> settings, TestLoggerProvider? logs = null)
+    private static ServiceProvider Build(Dictionary<string, string?> settings, FakeLoggerProvider? logs = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();

@@ -58,7 +58,7 @@ public sealed class StatisticsTests
         Assert.Null(stats.RedisKeyspaceHits);
         Assert.Equal(0, stats.Errors);
         Assert.Equal(CircuitState.Closed, stats.CircuitState);
-        Assert.Contains(h.Logger.Entries, e => e.EventId.Name == "ServerInfoUnavailable" && e.Level == Microsoft.Extensions.Logging.LogLevel.Debug);
+        Assert.Contains(h.Logger.Collector.GetSnapshot(), e => e.Id.Name == "ServerInfoUnavailable" && e.Level == Microsoft.Extensions.Logging.LogLevel.Debug);
     }
 
     [Fact]

@@ -20,11 +20,17 @@ public sealed class TelemetryTests
         await h.GetAsync(source, SecretKey);
 
         // assert
-        var requests = h.Metrics.Get(CacheGenDiagnostics.RequestsInstrument);
+        var requests = h.Requests.Get();
         Assert.Equal(["miss", "hit"], requests.Select(m => m.Tag(CacheGenDiagnostics.ResultTag)));
         Assert.All(requests, m => Assert.Equal("ns", m.Tag(CacheGenDiagnostics.NamespaceTag)));
-        Assert.All(h.Metrics.Measurements, m => Assert.All(m.Tags.Values, v => Assert.DoesNotContain(SecretKey, v?.ToString() ?? string.Empty, StringComparison.Ordinal)));
-        Assert.Equal(["read", "ensure_stamp", "ensure_stamp", "write", "read"], h.Metrics.Get(CacheGenDiagnostics.DurationInstrument).Select(m => m.Tag(CacheGenDiagnostics.OperationTag)));
+        string[] tagValues =
+        [
+            .. new[] { h.Requests, h.Errors, h.BreakerTransitions, h.PendingInvalidations, h.KeysRemoved, h.ReadOnlyState }.SelectMany(c => c.GetMeasurementSnapshot()).SelectMany(m => m.Tags.Values).Select(v => v?.ToString() ?? string.Empty),
+            .. h.Duration.GetMeasurementSnapshot().SelectMany(m => m.Tags.Values).Select(v => v?.ToString() ?? string.Empty),
+        ];
+        Assert.NotEmpty(tagValues);
+        Assert.All(tagValues, v => Assert.DoesNotContain(SecretKey, v, StringComparison.Ordinal));
+        Assert.Equal(["read", "ensure_stamp", "ensure_stamp", "write", "read"], h.Duration.Get().Select(m => m.Tag(CacheGenDiagnostics.OperationTag)));
     }
 
     [Fact]
@@ -33,8 +39,19 @@ public sealed class TelemetryTests
         // arrange
         using var h = new CacheHarness();
 
-        // act
-        var instruments = h.Metrics.Instruments;
+        // act: every instrument of this client's meter (scope: the harness's factory), whether the harness collects it or not
+        var instruments = new Dictionary<string, System.Diagnostics.Metrics.Instrument>(StringComparer.Ordinal);
+        using (var listener = new System.Diagnostics.Metrics.MeterListener())
+        {
+            listener.InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name == CacheGenDiagnostics.MeterName && ReferenceEquals(instrument.Meter.Scope, h.Meters))
+                {
+                    instruments[instrument.Name] = instrument;
+                }
+            };
+            listener.Start();
+        }
 
         // assert
         Assert.Equal("s", instruments[CacheGenDiagnostics.DurationInstrument].Unit);
@@ -44,6 +61,9 @@ public sealed class TelemetryTests
         Assert.Contains(CacheGenDiagnostics.ErrorsInstrument, instruments.Keys);
         Assert.Contains(CacheGenDiagnostics.BreakerTransitionsInstrument, instruments.Keys);
         Assert.Contains(CacheGenDiagnostics.PendingInvalidationsInstrument, instruments.Keys);
+
+        // the harness has a collector for each, so the tag checks above see every instrument
+        Assert.Equal(instruments.Keys.Order(StringComparer.Ordinal), h.Collectors.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -66,9 +86,9 @@ public sealed class TelemetryTests
         await h.GetAsync(source, "after");
 
         // assert
-        var transitions = h.Metrics.Get(CacheGenDiagnostics.BreakerTransitionsInstrument);
+        var transitions = h.BreakerTransitions.Get();
         Assert.Equal(["open", "half_open", "closed"], transitions.Select(m => m.Tag(CacheGenDiagnostics.StateTag)));
-        Assert.Equal([20, 21, 22], h.Logger.Entries.Where(e => e.EventId.Id is >= 20 and < 30).Select(e => e.EventId.Id));
+        Assert.Equal([20, 21, 22], h.Logger.Collector.GetSnapshot().Where(e => e.Id.Id is >= 20 and < 30).Select(e => e.Id.Id));
     }
 
     [Fact]
@@ -83,10 +103,10 @@ public sealed class TelemetryTests
         await h.GetAsync(source, SecretKey);
 
         // assert
-        var cacheEvents = h.Logger.Entries.Where(e => e.EventId.Id is 1 or 2 or 3).ToList();
-        Assert.Equal([2, 3, 1], cacheEvents.Select(e => e.EventId.Id));
+        var cacheEvents = h.Logger.Collector.GetSnapshot().Where(e => e.Id.Id is 1 or 2 or 3).ToList();
+        Assert.Equal([2, 3, 1], cacheEvents.Select(e => e.Id.Id));
         Assert.All(cacheEvents, e => Assert.Equal(LogLevel.Debug, e.Level));
-        Assert.Equal(["CacheMiss", "CacheSet", "CacheHit"], cacheEvents.Select(e => e.EventId.Name));
+        Assert.Equal(["CacheMiss", "CacheSet", "CacheHit"], cacheEvents.Select(e => e.Id.Name));
     }
 
     [Fact]
@@ -109,10 +129,10 @@ public sealed class TelemetryTests
         await h.GetAsync(source, "again");
 
         // assert
-        var errors = h.Logger.Entries.Where(e => e.EventId.Id is 10 or 11).ToList();
-        Assert.Equal([10, .. Enumerable.Repeat(11, 9), 10], errors.Select(e => e.EventId.Id));
-        Assert.All(errors.Where(e => e.EventId.Id == 10), e => Assert.Equal(LogLevel.Warning, e.Level));
-        Assert.All(errors.Where(e => e.EventId.Id == 11), e => Assert.Equal(LogLevel.Debug, e.Level));
+        var errors = h.Logger.Collector.GetSnapshot().Where(e => e.Id.Id is 10 or 11).ToList();
+        Assert.Equal([10, .. Enumerable.Repeat(11, 9), 10], errors.Select(e => e.Id.Id));
+        Assert.All(errors.Where(e => e.Id.Id == 10), e => Assert.Equal(LogLevel.Warning, e.Level));
+        Assert.All(errors.Where(e => e.Id.Id == 11), e => Assert.Equal(LogLevel.Debug, e.Level));
     }
 
     [Fact]
@@ -130,7 +150,7 @@ public sealed class TelemetryTests
         }
 
         // assert
-        var opened = Assert.Single(h.Logger.Entries, e => e.EventId.Id == 20);
+        var opened = Assert.Single(h.Logger.Collector.GetSnapshot(), e => e.Id.Id == 20);
         Assert.Equal(LogLevel.Warning, opened.Level);
         Assert.Contains("5 consecutive faults", opened.Message, StringComparison.Ordinal);
     }
@@ -157,9 +177,9 @@ public sealed class TelemetryTests
         await h.Client.InvalidateKeyAsync("ns", SecretKey);
 
         // assert
-        Assert.Contains(h.Logger.Entries, e => e.Level == LogLevel.Debug && e.Message.Contains(SecretKey, StringComparison.Ordinal));
+        Assert.Contains(h.Logger.Collector.GetSnapshot(), e => e.Level == LogLevel.Debug && e.Message.Contains(SecretKey, StringComparison.Ordinal));
         Assert.All(
-            h.Logger.Entries.Where(e => e.Level > LogLevel.Debug),
+            h.Logger.Collector.GetSnapshot().Where(e => e.Level > LogLevel.Debug),
             e => Assert.DoesNotContain(SecretKey, e.Message + e.Exception, StringComparison.Ordinal));
     }
 }

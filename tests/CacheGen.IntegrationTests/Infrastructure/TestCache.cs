@@ -10,7 +10,7 @@ namespace CacheGen.IntegrationTests.Infrastructure;
 /// </summary>
 internal sealed class TestCache : IDisposable
 {
-    private TestCache(CacheGenOptions options, RedisCacheStore store, CacheClient client, ListLogger logger)
+    private TestCache(CacheGenOptions options, RedisCacheStore store, CacheClient client, FakeLogger<CacheClient> logger)
     {
         Options = options;
         Store = store;
@@ -25,7 +25,7 @@ internal sealed class TestCache : IDisposable
     public CacheClient Client { get; }
 
     /// <summary>Gets every log entry the client wrote, Debug included.</summary>
-    public ListLogger Logger { get; }
+    public FakeLogger<CacheClient> Logger { get; }
 
     public static string NewPrefix() => "t" + Guid.NewGuid().ToString("N");
 
@@ -38,7 +38,7 @@ internal sealed class TestCache : IDisposable
         var options = new CacheGenOptions { KeyPrefix = NewPrefix() };
         configure?.Invoke(options);
         var store = new RedisCacheStore(RedisConnectionSettings.Parse(connection, options));
-        var logger = new ListLogger();
+        var logger = new FakeLogger<CacheClient>();
         var client = new CacheClient(store, new SystemTextJsonCacheSerializer(), Microsoft.Extensions.Options.Options.Create(options), logger);
         var cache = new TestCache(options, store, client, logger);
         if (connect)

@@ -8,7 +8,7 @@ public sealed class ChaosCacheStoreTests
     public async Task FailNext_Two_FailsExactlyTheNextTwoCalls()
     {
         // arrange
-        var store = new ChaosCacheStore(new MemoryCacheStore(new ManualTimeProvider()));
+        var store = new ChaosCacheStore(new MemoryCacheStore(new FakeTimeProvider()));
         store.FailNext(2);
 
         // act
@@ -32,7 +32,7 @@ public sealed class ChaosCacheStoreTests
     public async Task Faulted_EachBreakType_Throws(BreakType breakType)
     {
         // arrange
-        var store = new ChaosCacheStore(new MemoryCacheStore(new ManualTimeProvider())) { Faulted = true, BreakType = breakType };
+        var store = new ChaosCacheStore(new MemoryCacheStore(new FakeTimeProvider())) { Faulted = true, BreakType = breakType };
 
         // act
         var thrown = await Record.ExceptionAsync(() => store.RemoveAsync("k", [1], TimeSpan.FromSeconds(1), default).AsTask());
@@ -45,7 +45,7 @@ public sealed class ChaosCacheStoreTests
     public async Task Delay_TokenCancelled_ThrowsOperationCanceled()
     {
         // arrange
-        var store = new ChaosCacheStore(new MemoryCacheStore(new ManualTimeProvider()), new ManualTimeProvider());
+        var store = new ChaosCacheStore(new MemoryCacheStore(new FakeTimeProvider()), new FakeTimeProvider());
         store.Delay(TimeSpan.FromHours(1));
         using var cts = new CancellationTokenSource();
         var read = store.ReadAsync("k", [], cts.Token).AsTask();

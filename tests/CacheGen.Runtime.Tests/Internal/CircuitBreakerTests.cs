@@ -11,7 +11,7 @@ public sealed class CircuitBreakerTests
     public void OnFailure_CommandsInFlightDuringOneFault_CountOnce()
     {
         // arrange: 20 commands start, then all fail (one reset socket)
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var breaker = new CircuitBreaker(5, s_first, TimeSpan.FromSeconds(30), time);
         long started = time.GetTimestamp();
         time.Advance(TimeSpan.FromMilliseconds(5));
@@ -30,7 +30,7 @@ public sealed class CircuitBreakerTests
     public void OnFailure_FiveSeparateFaults_Opens()
     {
         // arrange
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var breaker = new CircuitBreaker(5, s_first, TimeSpan.FromSeconds(30), time);
         var transitions = new List<CircuitState?>();
 
@@ -50,7 +50,7 @@ public sealed class CircuitBreakerTests
     public void OnSuccess_LateSuccessOfACommandFromBeforeTheOpening_DoesNotClose()
     {
         // arrange
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var breaker = new CircuitBreaker(1, s_first, TimeSpan.FromSeconds(30), time);
         long slowStarted = time.GetTimestamp();
         time.Advance(TimeSpan.FromMilliseconds(1));
@@ -68,7 +68,7 @@ public sealed class CircuitBreakerTests
     public void EndProbe_TransientReplies_ProbeAgainAfterTwiceTheFirstBreakWithoutGrowing()
     {
         // arrange: LOADING or BUSY answers
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var breaker = new CircuitBreaker(1, s_first, TimeSpan.FromSeconds(30), time);
         breaker.OnFailure(time.GetTimestamp());
         var breaks = new List<TimeSpan>();
@@ -90,7 +90,7 @@ public sealed class CircuitBreakerTests
     public void TryBeginProbe_RestoredConnection_ProbesAtOnceEvenWithAProbeOutButNotTwiceWithinTheSpacing()
     {
         // arrange
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var breaker = new CircuitBreaker(1, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), time);
         breaker.OnFailure(time.GetTimestamp());
 

@@ -11,7 +11,7 @@ public sealed class MemoryCacheStoreTests
     public async Task RemoveByPatternAsync_RemovesMatchingKeys_CountsOnlyLiveOnes()
     {
         // arrange
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var store = new MemoryCacheStore(time);
         await store.SetStampAsync("p:a:1", "x", s_ttl, CancellationToken.None);
         await store.SetStampAsync("p:a:2", "x", s_ttl, CancellationToken.None);
@@ -31,7 +31,7 @@ public sealed class MemoryCacheStoreTests
     [Fact]
     public async Task RemoveByPatternAsync_CancelledToken_Throws()
     {
-        var store = new MemoryCacheStore(new ManualTimeProvider());
+        var store = new MemoryCacheStore(new FakeTimeProvider());
         using var cts = new CancellationTokenSource();
         cts.Cancel();
 
@@ -42,7 +42,7 @@ public sealed class MemoryCacheStoreTests
     public async Task RemoveByPatternAsync_GlobCharactersInKeys_MatchAsInRedis()
     {
         // arrange
-        var store = new MemoryCacheStore(new ManualTimeProvider());
+        var store = new MemoryCacheStore(new FakeTimeProvider());
         foreach (string key in new[] { "k:al*", "k:alice", "k:al[i]ce", @"k:back\slash" })
         {
             await store.SetStampAsync(key, "x", s_ttl, CancellationToken.None);

@@ -1,6 +1,0 @@
-using Microsoft.Extensions.Logging;
-
-namespace CacheGen.Runtime.Tests.Infrastructure;
-
-/// <summary>One captured log line.</summary>
-public sealed record LogEntry(string Category, LogLevel Level, EventId EventId, string Message, Exception? Exception);
