@@ -56,12 +56,12 @@ public sealed class LostInvalidationTests(ITestOutputHelper output)
 
         // assert
         output.WriteLine($"snapshot loaded: {snapshotLoaded}; hits back after {hitsBack?.TotalMilliseconds:F0} ms; reads {oracle.Reads}, stale {oracle.StaleReads}; stale for another process {staleForObserver}; {cache.Client.GetStatistics()}");
-        output.WriteLine(string.Join("\n", cache.Logger.Entries.Where(e => e.EventId.Id is 38 or 32).Select(e => e.Message)));
+        output.WriteLine(string.Join("\n", cache.Logger.Collector.GetSnapshot().Where(e => e.Id.Id is 38 or 32).Select(e => e.Message)));
         Assert.True(snapshotLoaded, "the restarted server did not load the older snapshot");
         Assert.NotNull(hitsBack);
         Assert.Equal(0, oracle.StaleReads);
         Assert.Equal(0, staleForObserver);
-        Assert.Contains(cache.Logger.Entries, e => e.EventId.Id == 38 && e.Message.Contains("new run id", StringComparison.Ordinal));
+        Assert.Contains(cache.Logger.Collector.GetSnapshot(), e => e.Id.Id == 38 && e.Message.Contains("new run id", StringComparison.Ordinal));
     }
 
     [RedisFact]
@@ -107,7 +107,7 @@ public sealed class LostInvalidationTests(ITestOutputHelper output)
 
         // assert
         output.WriteLine($"invalidated key fixed on the new primary {tombstoned?.TotalMilliseconds:F0} ms after the promotion; hits back {hitsBack?.TotalMilliseconds:F0} ms after that; reads {oracle.Reads}, stale before the promotion {staleBeforePromotion}, after {oracle.StaleReads - staleBeforePromotion}; stale for another process {staleForObserver}; {cache.Client.GetStatistics()}");
-        output.WriteLine(string.Join("\n", cache.Logger.Entries.Where(e => e.EventId.Id is 38 or 32 or 42 or 43).Select(e => e.Message)));
+        output.WriteLine(string.Join("\n", cache.Logger.Collector.GetSnapshot().Where(e => e.Id.Id is 38 or 32 or 42 or 43).Select(e => e.Message)));
         Assert.NotNull(hitsBack);
         Assert.NotNull(tombstoned);
         Assert.True(tombstoned <= TimeSpan.FromSeconds(5), $"tombstoned after {tombstoned}");

@@ -18,10 +18,10 @@ public sealed class InvalidationSafetyTests
     public async Task Replay_SecondInvalidationOfTheTargetWhileItsReplayIsInFlight_StaysQueued_NoStaleRead()
     {
         // arrange: process A (its invalidation failed and is queued) and process B, on one store
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var memory = new MemoryCacheStore(time);
         var gated = new GatedStore(memory);
-        var logger = new TestLogger<CacheClient>();
+        var logger = new FakeLogger<CacheClient>();
         using var a = NewClient(gated, time, logger);
         using var b = NewClient(memory, time);
         var source = new Source("v1");
@@ -45,7 +45,7 @@ public sealed class InvalidationSafetyTests
 
         // the held replay returns: it must remove only the entry it sent
         gated.Release();
-        await WaitUntilAsync(() => logger.EventIds.Contains(32));
+        await WaitUntilAsync(() => logger.Collector.GetSnapshot().Select(e => e.Id.Id).Contains(32));
         int pendingAfterThePass = a.GetStatistics().PendingInvalidations;
         string aWhilePending = await GetAsync(a, source);
 
@@ -97,7 +97,7 @@ public sealed class InvalidationSafetyTests
         Assert.Equal(0, aStoreReadsWhileOverflowed);
         Assert.Equal(("v2", "v2"), (aInNamespace, aElsewhere));
         Assert.Equal(["v2", "v2", "v2", "v2"], bAfter);
-        Assert.Contains(a.Logger.Entries, e => e.EventId.Id == 37 && e.Level == LogLevel.Error);
+        Assert.Contains(a.Logger.Collector.GetSnapshot(), e => e.Id.Id == 37 && e.Level == LogLevel.Error);
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public sealed class InvalidationSafetyTests
         // assert
         Assert.Equal(0, a.Client.GetStatistics().PendingInvalidations);
         Assert.Equal("v2", await b.GetAsync(source));
-        Assert.DoesNotContain(a.Logger.Entries, e => e.EventId.Id == 39);
+        Assert.DoesNotContain(a.Logger.Collector.GetSnapshot(), e => e.Id.Id == 39);
     }
 
     [Fact]
@@ -138,10 +138,10 @@ public sealed class InvalidationSafetyTests
         watch.Stop();
 
         // assert
-        var error = Assert.Single(a.Logger.Entries, e => e.EventId.Id == 39);
+        var error = Assert.Single(a.Logger.Collector.GetSnapshot(), e => e.Id.Id == 39);
         Assert.Equal(LogLevel.Error, error.Level);
         Assert.Contains("ns", error.Message, StringComparison.Ordinal);
-        Assert.Equal(2, a.Logger.Entries.Count(e => e.EventId.Id == 45 && e.Level == LogLevel.Debug));
+        Assert.Equal(2, a.Logger.Collector.GetSnapshot().Count(e => e.Id.Id == 45 && e.Level == LogLevel.Debug));
         Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(a.Options.DisposeFlushTimeoutMs + a.Options.OperationTimeoutMs + 500), watch.Elapsed.ToString());
     }
 
@@ -161,7 +161,7 @@ public sealed class InvalidationSafetyTests
         watch.Stop();
 
         // assert
-        Assert.Single(a.Logger.Entries, e => e.EventId.Id == 39);
+        Assert.Single(a.Logger.Collector.GetSnapshot(), e => e.Id.Id == 39);
         Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(a.Options.DisposeFlushTimeoutMs + a.Options.OperationTimeoutMs + 500), watch.Elapsed.ToString());
     }
 
@@ -171,10 +171,10 @@ public sealed class InvalidationSafetyTests
     public async Task ServerChanged_AcknowledgedInvalidationLostByTheServer_IsReplayed(int journalSize, string expected)
     {
         // arrange: an entry, a snapshot of it, then its invalidation
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var memory = new MemoryCacheStore(time);
         var store = new ConnectionStore(memory);
-        var logger = new TestLogger<CacheClient>();
+        var logger = new FakeLogger<CacheClient>();
         using var client = NewClient(store, time, logger, o => o.InvalidationJournalSize = journalSize);
         var source = new Source("v1");
         await GetAsync(client, source);
@@ -195,14 +195,14 @@ public sealed class InvalidationSafetyTests
         // assert
         Assert.Equal(expected, await GetAsync(client, source));
         Assert.Equal(expected, await GetAsync(client, source, "tagged", ["t"]));
-        Assert.Contains(logger.Entries, e => e.EventId.Id == 38 && e.Level == LogLevel.Warning);
+        Assert.Contains(logger.Collector.GetSnapshot(), e => e.Id.Id == 38 && e.Level == LogLevel.Warning);
     }
 
     [Fact]
     public async Task ServerCheckPending_ReadsOfJournaledEntriesBypassTheStore_OthersDoNot()
     {
         // arrange
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var memory = new MemoryCacheStore(time);
         var store = new ConnectionStore(memory);
         using var client = NewClient(store, time);
@@ -229,7 +229,7 @@ public sealed class InvalidationSafetyTests
     public void Journal_FullOfRelevantInvalidations_WidensTheOldestInsteadOfDroppingIt()
     {
         // arrange
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var journal = new InvalidationJournal(2, time);
         var hour = TimeSpan.FromHours(1);
 
@@ -251,7 +251,7 @@ public sealed class InvalidationSafetyTests
     public void Journal_Expired_IsForgottenAndNotWidened()
     {
         // arrange
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var journal = new InvalidationJournal(1, time);
         journal.Record(new Invalidation(InvalidationKind.Key, "ns", "cache:ns:a"), TimeSpan.FromSeconds(10));
         journal.Record(new Invalidation(InvalidationKind.Key, "ns", "cache:ns:b"), TimeSpan.FromSeconds(60));
@@ -272,7 +272,7 @@ public sealed class InvalidationSafetyTests
     public async Task Journal_KeepsAnInvalidationForItsNamespacesLongestTtl()
     {
         // arrange: the namespace's entries live 60 s (CacheHarness.Method)
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var memory = new MemoryCacheStore(time);
         var store = new ConnectionStore(memory);
         using var client = NewClient(store, time);

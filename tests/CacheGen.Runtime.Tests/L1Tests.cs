@@ -152,7 +152,7 @@ public sealed class L1Tests
     [Fact]
     public void AValueReadBeforeAnInvalidation_IsNeverKept()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var l1 = new L1Cache(100, 1 << 20, time);
         var before = l1.Take("ns", "p:ns:k", ["t1"]);
         l1.InvalidateTag("t1"); // heard while the read was in flight
