@@ -1,4 +1,3 @@
-using CacheGen.Analyzers;
 using CacheGen.Generator;
 using CacheGen.Tests.Shared;
 using Microsoft.CodeAnalysis;
@@ -20,11 +19,6 @@ namespace CacheGen.CodeFixes.Tests;
 internal sealed class CodeFixTest<TCodeFix> : CSharpCodeFixTest<EmptyDiagnosticAnalyzer, TCodeFix, DefaultVerifier>
     where TCodeFix : CodeFixProvider, new()
 {
-    private static readonly Type[] s_analyzerTypes = typeof(CachedMethodAnalyzer).Assembly.GetTypes()
-        .Where(t => !t.IsAbstract && t.IsSubclassOf(typeof(DiagnosticAnalyzer)) && t.IsDefined(typeof(DiagnosticAnalyzerAttribute), inherit: false))
-        .OrderBy(t => t.FullName, StringComparer.Ordinal)
-        .ToArray();
-
     public CodeFixTest()
     {
         // no reference-assembly download at test time: the .NET 10 set ships in Basic.Reference.Assemblies.Net100
@@ -36,7 +30,7 @@ internal sealed class CodeFixTest<TCodeFix> : CSharpCodeFixTest<EmptyDiagnosticA
     }
 
     /// <summary>Every analyzer the analyzers assembly exports, as a build loads them.</summary>
-    protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => s_analyzerTypes.Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!);
+    protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => CacheGenAnalyzers.Create();
 
     protected override IEnumerable<Type> GetSourceGenerators() => [typeof(CacheGenGenerator)];
 

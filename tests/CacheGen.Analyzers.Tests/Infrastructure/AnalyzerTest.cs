@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using CacheGen.Analyzers;
 using CacheGen.Generator;
 using CacheGen.Tests.Shared;
 using Microsoft.CodeAnalysis;
@@ -27,11 +26,6 @@ internal sealed class AnalyzerTest : CSharpAnalyzerTest<EmptyDiagnosticAnalyzer,
 
         """;
 
-    private static readonly Type[] s_analyzerTypes = typeof(CachedMethodAnalyzer).Assembly.GetTypes()
-        .Where(t => !t.IsAbstract && t.IsSubclassOf(typeof(DiagnosticAnalyzer)) && t.IsDefined(typeof(DiagnosticAnalyzerAttribute), inherit: false))
-        .OrderBy(t => t.FullName, StringComparer.Ordinal)
-        .ToArray();
-
     public AnalyzerTest()
     {
         ReferenceAssemblies = CacheGenTestReferences.ReferenceAssemblies;
@@ -42,7 +36,7 @@ internal sealed class AnalyzerTest : CSharpAnalyzerTest<EmptyDiagnosticAnalyzer,
     }
 
     /// <summary>Every analyzer the analyzers assembly exports, as a build loads them.</summary>
-    public static ImmutableArray<DiagnosticAnalyzer> Analyzers => [.. s_analyzerTypes.Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)];
+    public static ImmutableArray<DiagnosticAnalyzer> Analyzers => CacheGenAnalyzers.Create();
 
     /// <summary>
     /// Asserts that the diagnostics are exactly the marked ones (id and span): every analyzer and generator diagnostic of
