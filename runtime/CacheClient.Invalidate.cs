@@ -28,10 +28,9 @@ public sealed partial class CacheClient
 
     private async ValueTask InvalidateAsync(Invalidation invalidation, CancellationToken cancellationToken)
     {
-        // the caller's data has changed: computations started before now must not be shared with later callers
-        Interlocked.Increment(ref _invalidationEpoch);
         if (_disabledReason is not null)
         {
+            MarkInvalidated(invalidation);
             return;
         }
 
@@ -49,6 +48,8 @@ public sealed partial class CacheClient
                 Log.InvalidationDropped(_logger, invalidation.Kind == InvalidationKind.Tag ? "tag" : invalidation.Namespace, _options.MaxPendingInvalidations);
             }
         }
+
+        MarkInvalidated(invalidation);
     }
 
     private async ValueTask<bool> ApplyAsync(Invalidation invalidation, CancellationToken cancellationToken)

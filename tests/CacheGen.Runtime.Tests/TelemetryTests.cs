@@ -24,7 +24,7 @@ public sealed class TelemetryTests
         Assert.Equal(["miss", "hit"], requests.Select(m => m.Tag(CacheGenDiagnostics.ResultTag)));
         Assert.All(requests, m => Assert.Equal("ns", m.Tag(CacheGenDiagnostics.NamespaceTag)));
         Assert.All(h.Metrics.Measurements, m => Assert.All(m.Tags.Values, v => Assert.DoesNotContain(SecretKey, v?.ToString() ?? string.Empty, StringComparison.Ordinal)));
-        Assert.Equal(["read", "ensure_stamp", "ensure_stamp", "write", "read"], h.Metrics.Get(CacheGenDiagnostics.DurationInstrument).Select(m => m.Tag(CacheGenDiagnostics.OperationTag)));
+        Assert.Equal(["read", "ensure_stamp", "ensure_stamp", "reserve", "write", "read"], h.Metrics.Get(CacheGenDiagnostics.DurationInstrument).Select(m => m.Tag(CacheGenDiagnostics.OperationTag)));
     }
 
     [Fact]
