@@ -7,6 +7,9 @@ public sealed partial class CacheClient
     /// <summary>How much longer than the operation timeout a synchronous caller waits for its read, on its own thread.</summary>
     private const int SyncReadSlackMs = 100;
 
+    /// <summary>How much longer a synchronous caller waits when the pool shows no queued work (a slow store, not a starved pool).</summary>
+    private const int SyncReadHardBoundMs = 1000;
+
     /// <summary>The least time between two <c>SyncReadAbandoned</c> warnings; the ones in between are counted in the next.</summary>
     private static readonly TimeSpan SyncReadLogInterval = TimeSpan.FromSeconds(10);
 
@@ -555,8 +558,9 @@ public sealed partial class CacheClient
 
     /// <summary>
     /// The synchronous path's read. The operation timeout bounds it through a pool timer; this thread waits that long
-    /// and <see cref="SyncReadSlackMs"/> more, without a timer. A read still unfinished then is held up by this process
-    /// (a pool too starved to run the timer or the reply's continuation), not by the store: the read is cancelled as
+    /// and <see cref="SyncReadSlackMs"/> more, without a timer (up to <see cref="SyncReadHardBoundMs"/> more while the
+    /// pool has no queued work). A read still unfinished then is held up by this process (a pool too starved to run
+    /// the timer or the reply's continuation), not by the store: the read is cancelled as
     /// the caller's own (so it is neither counted toward the breaker nor logged as a store error when it finally runs),
     /// the call is served without the cache, and a Warning is logged at most once per <see cref="SyncReadLogInterval"/>.
     /// </summary>
@@ -567,7 +571,9 @@ public sealed partial class CacheClient
         int boundMs = _options.OperationTimeoutMs + SyncReadSlackMs;
         try
         {
-            if (task.Wait(boundMs))
+            // a pool with nothing queued is not starved: the store is slow (a miss may take several bounded round
+            // trips), so wait for the read's own timeouts, which count toward the breaker as usual
+            if (task.Wait(boundMs) || (ThreadPool.PendingWorkItemCount == 0 && task.Wait(SyncReadHardBoundMs)))
             {
                 abandon.Dispose();
                 return task.Result;
