@@ -102,7 +102,6 @@ public sealed partial class CacheClient
         // a value computed from a read before this delete must not be written back after it: nothing in the store
         // would refuse it (no tombstone is left), and it may be what the operator meant to remove
         Interlocked.Increment(ref _adminEpoch);
-        Interlocked.Increment(ref _invalidationEpoch);
         try
         {
             long removed = await _adminTimeout.ExecuteAsync(
@@ -148,6 +147,11 @@ public sealed partial class CacheClient
                 ? $"The operator {operation} did not finish within AdminTimeoutSeconds ({_options.AdminTimeoutSeconds} s)."
                 : $"The operator {operation} failed ({errorType}).";
             throw AdminFailed(operation, scope, errorType, message, started, e);
+        }
+        finally
+        {
+            // after the delete: a computation that read before it is not shared with callers that come after
+            MarkAllInvalidated();
         }
     }
 

@@ -4,6 +4,18 @@ namespace CacheGen;
 
 public sealed partial class CacheClient
 {
+    /// <summary>How much longer than the operation timeout a synchronous caller waits for its read, on its own thread.</summary>
+    private const int SyncReadSlackMs = 100;
+
+    /// <summary>How much longer a synchronous caller waits when the pool shows no queued work (a slow store, not a starved pool).</summary>
+    private const int SyncReadHardBoundMs = 1000;
+
+    /// <summary>The least time between two <c>SyncReadAbandoned</c> warnings; the ones in between are counted in the next.</summary>
+    private static readonly TimeSpan SyncReadLogInterval = TimeSpan.FromSeconds(10);
+
+    private long _syncAbandoned;
+    private long _syncAbandonedLoggedAt;
+
     /// <inheritdoc/>
     public ValueTask<T> GetOrSetAsync<TState, T>(
         CachedMethod method,
@@ -49,37 +61,57 @@ public sealed partial class CacheClient
             return hit;
         }
 
-        var flight = JoinOrCreate<T>(fullKey, out bool created);
-        if (flight is null)
+        while (true)
         {
-            return Compute(method, fullKey, tags, state, factory);
-        }
+            var flight = JoinOrCreate<T>(method.Namespace, fullKey, tags, out bool created);
+            if (flight is null)
+            {
+                return Compute(method, fullKey, tags, state, factory);
+            }
 
-        if (!created)
-        {
-            CacheCall.Joined(method, fullKey);
-            return CopyForJoiner(method, flight.Task.GetAwaiter().GetResult());
-        }
+            if (!created)
+            {
+                // a blocking wait on this thread, bounded without a timer (a starved pool could not run one)
+                CacheCall.Joined(method, fullKey);
+                bool done;
+                try
+                {
+                    done = flight.Task.Wait(TimeSpan.FromMilliseconds(_options.JoinTimeoutMs));
+                }
+                catch (AggregateException)
+                {
+                    done = true;
+                }
 
-        try
-        {
-            T value = Compute(method, fullKey, tags, state, factory);
-            _flights.TryRemove(new KeyValuePair<string, object>(fullKey, flight));
-            flight.Complete(value);
-            return value;
-        }
-        catch (Exception e)
-        {
-            _flights.TryRemove(new KeyValuePair<string, object>(fullKey, flight));
-            flight.Fail(e);
-            throw;
+                if (!done)
+                {
+                    GiveUp(method, fullKey, flight);
+                    continue;
+                }
+
+                return CopyForJoiner(method, flight.Task.GetAwaiter().GetResult());
+            }
+
+            try
+            {
+                T value = Compute(method, fullKey, tags, state, factory);
+                _flights.TryRemove(new KeyValuePair<string, object>(fullKey, flight));
+                flight.Complete(value);
+                return value;
+            }
+            catch (Exception e)
+            {
+                _flights.TryRemove(new KeyValuePair<string, object>(fullKey, flight));
+                flight.Fail(e);
+                throw;
+            }
         }
     }
 
     private T Compute<TState, T>(CachedMethod method, string fullKey, string[]? tags, TState state, Func<TState, T> factory)
     {
         using var call = CacheCall.Begin(method, fullKey, _store.Name, _options, _time);
-        var lookup = WaitBounded(LookupAsync<T>(method, fullKey, tags, CancellationToken.None).AsTask());
+        var lookup = ReadBlocking<T>(method, fullKey, tags);
         if (lookup.Hit)
         {
             return lookup.Value!;
@@ -95,14 +127,14 @@ public sealed partial class CacheClient
     }
 
     /// <summary>
-    /// The flight to wait on for <paramref name="fullKey"/>: an existing one of the current invalidation epoch, or a
-    /// new one (<paramref name="created"/>: the caller runs it). Null when another type is in flight under the key.
+    /// The flight to wait on for <paramref name="fullKey"/>: a running one that nothing it depends on was invalidated
+    /// since it started, or a new one (<paramref name="created"/>: the caller runs it). Null when another type is in
+    /// flight under the key.
     /// </summary>
-    private Flight<T>? JoinOrCreate<T>(string fullKey, out bool created)
+    private Flight<T>? JoinOrCreate<T>(string @namespace, string fullKey, string[]? tags, out bool created)
     {
         while (true)
         {
-            long epoch = Volatile.Read(ref _invalidationEpoch);
             if (_flights.TryGetValue(fullKey, out object? existing))
             {
                 if (existing is not Flight<T> joined)
@@ -112,14 +144,15 @@ public sealed partial class CacheClient
                     return null;
                 }
 
-                // a flight that began before an invalidation may compute a value the invalidation removed
-                if (joined.Epoch == epoch && joined.TryJoin())
+                // closed: it began before an invalidation of this key, its namespace or one of its tags and may compute
+                // the value the invalidation removed (MarkInvalidated); invalidations of anything else do not split it
+                if (joined.TryJoin())
                 {
                     created = false;
                     return joined;
                 }
 
-                var replacement = new Flight<T>(epoch);
+                var replacement = new Flight<T>(@namespace, tags);
                 if (_flights.TryUpdate(fullKey, replacement, existing))
                 {
                     created = true;
@@ -129,12 +162,74 @@ public sealed partial class CacheClient
                 continue;
             }
 
-            var flight = new Flight<T>(epoch);
+            var flight = new Flight<T>(@namespace, tags);
             if (_flights.TryAdd(fullKey, flight))
             {
                 created = true;
                 return flight;
             }
+        }
+    }
+
+    /// <summary>
+    /// A caller waited <see cref="CacheGenOptions.JoinTimeoutMs"/> for another caller's computation: nobody joins that
+    /// one any more, and later callers start a new flight instead of queueing behind a computation that may never end.
+    /// </summary>
+    private void GiveUp<T>(CachedMethod method, string fullKey, Flight<T> flight)
+    {
+        bool first = flight.Abandon();
+        _flights.TryRemove(new KeyValuePair<string, object>(fullKey, flight));
+        _metrics.Error(StoreErrorType.JoinTimeout, StoreOperation.Join, method.Namespace);
+        if (first)
+        {
+            Log.JoinAbandoned(_logger, method.Namespace, _options.JoinTimeoutMs);
+        }
+    }
+
+    /// <summary>
+    /// Called once an invalidation is applied (or queued, so the reads it affects bypass the store), before it returns:
+    /// a caller that comes after it never joins a computation of that key, namespace or tag that started before it.
+    /// </summary>
+    /// <remarks>
+    /// A flight in the table now began before this point, so possibly before the invalidation reached the store; one
+    /// added later reads the store after it. A key costs one lookup; a namespace or a tag, one pass over the flights
+    /// running now.
+    /// </remarks>
+    private void MarkInvalidated(Invalidation invalidation)
+    {
+        if (invalidation.Kind == InvalidationKind.Key)
+        {
+            if (_flights.TryGetValue(invalidation.Target, out object? flight))
+            {
+                ((Flight)flight).Close();
+            }
+
+            return;
+        }
+
+        foreach (var pair in _flights)
+        {
+            var flight = (Flight)pair.Value;
+            bool covered = invalidation.Kind switch
+            {
+                InvalidationKind.Namespace => flight.Namespace == invalidation.Target,
+                InvalidationKind.Tag => flight.HasTag(invalidation.Target),
+                _ => true, // the prefix's epoch: every entry
+            };
+
+            if (covered)
+            {
+                flight.Close();
+            }
+        }
+    }
+
+    /// <summary>An operator deleted keys by pattern: no running computation is shared with later callers.</summary>
+    private void MarkAllInvalidated()
+    {
+        foreach (var pair in _flights)
+        {
+            ((Flight)pair.Value).Close();
         }
     }
 
@@ -146,30 +241,43 @@ public sealed partial class CacheClient
         Func<TState, CancellationToken, ValueTask<T>> factory,
         CancellationToken cancellationToken)
     {
-        var flight = JoinOrCreate<T>(fullKey, out bool created);
-        if (flight is null)
+        while (true)
         {
-            return await ComputeAsync(method, fullKey, tags, state, factory, cancellationToken).ConfigureAwait(false);
-        }
+            var flight = JoinOrCreate<T>(method.Namespace, fullKey, tags, out bool created);
+            if (flight is null)
+            {
+                return await ComputeAsync(method, fullKey, tags, state, factory, cancellationToken).ConfigureAwait(false);
+            }
 
-        if (created)
-        {
-            _ = RunFlightAsync(flight, method, fullKey, tags, state, factory);
-        }
-        else
-        {
-            CacheCall.Joined(method, fullKey);
-        }
+            if (created)
+            {
+                _ = RunFlightAsync(flight, method, fullKey, tags, state, factory);
+            }
 
-        try
-        {
-            T value = await flight.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            return created ? value : CopyForJoiner(method, value);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            flight.Leave();
-            throw;
+            try
+            {
+                if (created)
+                {
+                    // the caller's own computation: only its token bounds the wait
+                    return await flight.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                // recorded as it joins; a caller that gives up records its next attempt too
+                CacheCall.Joined(method, fullKey);
+                try
+                {
+                    return CopyForJoiner(method, await flight.Task.WaitAsync(TimeSpan.FromMilliseconds(_options.JoinTimeoutMs), _time, cancellationToken).ConfigureAwait(false));
+                }
+                catch (TimeoutException) when (!flight.Task.IsCompleted)
+                {
+                    GiveUp(method, fullKey, flight);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                flight.Leave();
+                throw;
+            }
         }
     }
 
@@ -269,6 +377,9 @@ public sealed partial class CacheClient
             return default;
         }
 
+        // a synchronous caller that stopped waiting has been served without the cache: nothing more to count or write
+        cancellationToken.ThrowIfCancellationRequested();
+
         // a missing stamp (evicted, expired, flushed, deleted by hand) means "invalidated at an unknown time", never
         // "never invalidated": it is recreated with a new value, so no entry written before can match it, and the read
         // is a counted miss. A stamp always exists before the first write that records it
@@ -319,7 +430,33 @@ public sealed partial class CacheClient
         }
 
         Miss(ns, fullKey);
+        if (read.Value is null && !CheckReadOnly().Writes)
+        {
+            return await ReserveAsync<T>(ns, fullKey, stamps, startedAt, adminEpoch, l1, cancellationToken).ConfigureAwait(false);
+        }
+
         return new Lookup<T>(false, default, true, header, stamps, startedAt, adminEpoch, l1);
+    }
+
+    /// <summary>
+    /// After a miss of an absent key, and before <c>Core</c> runs: puts a reservation (a tombstone of this call's own)
+    /// under the key, which the write-back then requires. An invalidation replaces it; if that invalidation's tombstone is
+    /// then lost (evicted, deleted), the key is absent, not this reservation, and the late write-back is refused. Without
+    /// it, "absent at the read" and "tombstone lost during Core" would look the same. A lost reservation costs a miss.
+    /// </summary>
+    private async ValueTask<Lookup<T>> ReserveAsync<T>(string ns, string fullKey, string?[] stamps, long startedAt, long adminEpoch, L1Cache.Snapshot? l1, CancellationToken cancellationToken)
+    {
+        byte[] reservation = Envelope.NewTombstone();
+        var (ok, reserved) = await ExecuteStoreAsync(
+            StoreOperation.Reserve,
+            ns,
+            (fullKey, reservation, ttl: TimeSpan.FromSeconds(_options.TombstoneTtlSeconds)),
+            static (store, s, ct) => store.WriteIfUnchangedAsync(s.fullKey, ReadOnlyMemory<byte>.Empty, s.reservation, s.ttl, ct),
+            cancellationToken).ConfigureAwait(false);
+
+        // not reserved: another writer (another process's write-back, an invalidation) came first, or the store refused
+        // (a fault, OOM): this call's value is not written back
+        return new Lookup<T>(false, default, ok && reserved, reservation, stamps, startedAt, adminEpoch, l1);
     }
 
     private void Miss(string ns, string fullKey)
@@ -440,19 +577,52 @@ public sealed partial class CacheClient
         }
     }
 
-    private T WaitBounded<T>(Task<T> task)
-        where T : struct
+    /// <summary>
+    /// The synchronous path's read. The operation timeout bounds it through a pool timer; this thread waits that long
+    /// and <see cref="SyncReadSlackMs"/> more, without a timer (up to <see cref="SyncReadHardBoundMs"/> more while the
+    /// pool has no queued work). A read still unfinished then is held up by this process (a pool too starved to run
+    /// the timer or the reply's continuation), not by the store: the read is cancelled as
+    /// the caller's own (so it is neither counted toward the breaker nor logged as a store error when it finally runs),
+    /// the call is served without the cache, and a Warning is logged at most once per <see cref="SyncReadLogInterval"/>.
+    /// </summary>
+    private Lookup<T> ReadBlocking<T>(CachedMethod method, string fullKey, string[]? tags)
     {
-        // the operation timeout bounds the task; the hard bound covers a starved thread pool that cannot run the timer
-        if (task.Wait(TimeSpan.FromMilliseconds(_options.OperationTimeoutMs + 1000)))
+        var abandon = new CancellationTokenSource();
+        var task = LookupAsync<T>(method, fullKey, tags, abandon.Token).AsTask();
+        int boundMs = _options.OperationTimeoutMs + SyncReadSlackMs;
+        try
         {
-            return task.Result;
+            // a pool with nothing queued is not starved: the store is slow (a miss may take several bounded round
+            // trips), so wait for the read's own timeouts, which count toward the breaker as usual
+            if (task.Wait(boundMs) || (ThreadPool.PendingWorkItemCount == 0 && task.Wait(SyncReadHardBoundMs)))
+            {
+                abandon.Dispose();
+                return task.Result;
+            }
+        }
+        catch (AggregateException)
+        {
+            // LookupAsync does not throw for a store fault; nothing else to serve from
+            abandon.Dispose();
+            return default;
         }
 
-        // the bounded wait ran out (a starved thread pool cannot run the timeout's timer): a counted, logged miss
+        // not disposed: the read's continuations may still register on its token when the pool gets to them
+        abandon.Cancel();
+        Interlocked.Increment(ref _misses);
         Interlocked.Increment(ref _errors);
-        _metrics.Error(StoreErrorType.Timeout, StoreOperation.Read, "sync");
-        Log.SyncReadAbandoned(_logger, _options.OperationTimeoutMs + 1000, ThreadPool.ThreadCount, ThreadPool.PendingWorkItemCount);
+        _metrics.Request("error", method.Namespace);
+        _metrics.Error(StoreErrorType.SyncWait, StoreOperation.Read, method.Namespace);
+        CacheCall.Current?.OnStoreError(StoreOperation.Read, StoreErrorType.SyncWait);
+        long suppressed = Interlocked.Increment(ref _syncAbandoned);
+        long last = Volatile.Read(ref _syncAbandonedLoggedAt);
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if ((last == 0 || System.Diagnostics.Stopwatch.GetElapsedTime(last, now) >= SyncReadLogInterval)
+            && Interlocked.CompareExchange(ref _syncAbandonedLoggedAt, now, last) == last)
+        {
+            Log.SyncReadAbandoned(_logger, boundMs, Interlocked.Exchange(ref _syncAbandoned, 0) - 1, ThreadPool.ThreadCount, ThreadPool.PendingWorkItemCount);
+        }
+
         return default;
     }
 

@@ -29,10 +29,9 @@ public sealed partial class CacheClient
 
     private async ValueTask InvalidateAsync(Invalidation invalidation, CancellationToken cancellationToken)
     {
-        // the caller's data has changed: computations started before now must not be shared with later callers
-        Interlocked.Increment(ref _invalidationEpoch);
         if (_disabledReason is not null)
         {
+            MarkInvalidated(invalidation);
             return;
         }
 
@@ -46,6 +45,9 @@ public sealed partial class CacheClient
         {
             Queue(invalidation);
         }
+
+        // a caller that starts after this returns never joins a computation that began before it
+        MarkInvalidated(invalidation);
     }
 
     /// <summary>Keeps <paramref name="invalidation"/> in the journal for as long as an entry it covers can live.</summary>

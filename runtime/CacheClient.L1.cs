@@ -12,6 +12,7 @@ public sealed partial class CacheClient
 {
     private L1Cache? _l1;
     private RedisBackplane? _backplane;
+    private Stores.MemoryCacheStore? _memoryStore;
 
     /// <summary>Gets the in-process level, or null when it is off (for tests).</summary>
     internal L1Cache? L1 => _l1;
@@ -26,6 +27,13 @@ public sealed partial class CacheClient
     /// </summary>
     private void StartL1()
     {
+        if (_store is Stores.MemoryCacheStore memory)
+        {
+            // counted whether or not L1 is on here: another client's L1 must learn the store is shared
+            memory.Attach();
+            _memoryStore = memory;
+        }
+
         var options = _options.L1;
         if (!options.Enabled && !_options.Namespaces.Values.Any(n => n.L1 == true))
         {
@@ -49,14 +57,16 @@ public sealed partial class CacheClient
     private bool L1On(string @namespace) =>
         _options.Namespaces.TryGetValue(@namespace, out var ns) && ns.L1 is bool on ? on : _options.L1.Enabled;
 
-    /// <summary>Whether L1 may be filled now: no backplane is needed, or it is in sync.</summary>
-    private bool L1Writable => _backplane is null || _backplane.IsSynced;
+    /// <summary>
+    /// Whether L1 may be filled now: no backplane is needed (an in-memory store no other client uses), or it is in sync.
+    /// </summary>
+    private bool L1Writable => _backplane is null ? _memoryStore?.Shared != true : _backplane.IsSynced;
 
     /// <summary>
     /// Whether L1 may serve now: as <see cref="L1Writable"/>, or, with <see cref="CacheGenL1Options.ServeWhileStoreDown"/>,
     /// while the circuit is open (nothing reaches Redis, from here at least).
     /// </summary>
-    private bool L1Readable => _backplane is null || _backplane.IsSynced || (_options.L1.ServeWhileStoreDown && _breaker.State == CircuitState.Open);
+    private bool L1Readable => L1Writable || (_backplane is not null && (_options.L1.ServeWhileStoreDown && _breaker.State == CircuitState.Open));
 
     /// <summary>A hit from L1: the instance of a deeply immutable type, else a copy deserialized from the bytes kept.</summary>
     private bool TryGetL1<T>(CachedMethod method, string fullKey, string[]? tags, out T value)

@@ -39,7 +39,6 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
     private long _hits;
     private long _misses;
     private long _errors;
-    private long _invalidationEpoch;
     private long _adminEpoch;
     private int _readOnlyState;
     private int _errorLogged;

@@ -19,6 +19,7 @@ internal static class CacheGenDefaults
     public const double TtlJitter = 0;
     public const int MaxPayloadBytes = 1024 * 1024;
     public const int TombstoneTtlSeconds = 3600;
+    public const int JoinTimeoutMs = 5000;
     public const int MaxPendingInvalidations = 10_000;
     public const int ReplayIntervalMs = 1000;
     public const int InvalidationJournalSize = 10_000;

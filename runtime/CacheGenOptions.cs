@@ -68,6 +68,17 @@ public sealed partial class CacheGenOptions
     public int MaxPayloadBytes { get; set; } = CacheGenDefaults.MaxPayloadBytes;
 
     /// <summary>
+    /// Gets or sets how long a caller waits for another caller's computation of the same key (single-flight), in
+    /// milliseconds. Past it the caller gives up on that computation (one Warning per computation, counted as
+    /// <c>error.type=join_timeout</c>) and starts over as a new caller: it reads the store and, on a miss, runs
+    /// <c>Core</c> itself, shared only with the callers that gave up at the same time. Later callers no longer queue
+    /// behind the computation that hangs. The caller that runs a computation waits for its own <c>Core</c> without this
+    /// bound. <value>Default: 5000.</value>
+    /// </summary>
+    [Range(1, 24 * 3600 * 1000)]
+    public int JoinTimeoutMs { get; set; } = CacheGenDefaults.JoinTimeoutMs;
+
+    /// <summary>
     /// Gets or sets how long an invalidated key keeps a tombstone, in seconds. A write-back whose read happened
     /// before the invalidation is refused while the tombstone lives, and the client drops write-backs older than half of it.
     /// <value>Default: 3600.</value>

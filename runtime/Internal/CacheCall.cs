@@ -103,7 +103,7 @@ internal sealed class CacheCall : IDisposable
         lock (_lock)
         {
             // an invalidation made by the implementation is not this call's store work
-            if (_ended || operation is not (StoreOperation.Read or StoreOperation.Write))
+            if (_ended || operation is not (StoreOperation.Read or StoreOperation.Write or StoreOperation.Reserve))
             {
                 return;
             }

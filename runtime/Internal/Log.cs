@@ -38,8 +38,11 @@ internal static partial class Log
     [LoggerMessage(EventId = 15, EventName = "SerializationFailed", Level = LogLevel.Warning, Message = "A value in namespace '{Namespace}' could not be serialized; it was returned but not cached")]
     public static partial void SerializationFailed(ILogger logger, string @namespace, Exception exception);
 
-    [LoggerMessage(EventId = 16, EventName = "SyncReadAbandoned", Level = LogLevel.Warning, Message = "A synchronous cache read did not finish within {BoundMs} ms and was served without the cache (thread pool: {Threads} threads, {Pending} queued work items)")]
-    public static partial void SyncReadAbandoned(ILogger logger, int boundMs, int threads, long pending);
+    [LoggerMessage(EventId = 16, EventName = "SyncReadAbandoned", Level = LogLevel.Warning, Message = "A synchronous cache read did not finish within {BoundMs} ms and was served without the cache; the thread pool looks starved (a local cause: not counted toward the circuit breaker). {Suppressed} more since the last report (thread pool: {Threads} threads, {Pending} queued work items)")]
+    public static partial void SyncReadAbandoned(ILogger logger, int boundMs, long suppressed, int threads, long pending);
+
+    [LoggerMessage(EventId = 18, EventName = "JoinAbandoned", Level = LogLevel.Warning, Message = "A computation in namespace '{Namespace}' did not finish within {JoinTimeoutMs} ms; callers that were waiting for it start over without it")]
+    public static partial void JoinAbandoned(ILogger logger, string @namespace, int joinTimeoutMs);
 
     [LoggerMessage(EventId = 20, EventName = "CircuitOpened", Level = LogLevel.Warning, Message = "Cache circuit opened after {Failures} consecutive faults; the store is bypassed and probed in the background, first after {FirstBreakMs} ms")]
     public static partial void CircuitOpened(ILogger logger, int failures, double firstBreakMs);

@@ -31,6 +31,17 @@ public sealed class MemoryCacheStore : ICacheStore
     /// <summary>Gets the number of live and not yet purged entries.</summary>
     public int Count => _items.Count;
 
+    /// <summary>
+    /// Gets whether more than one <see cref="CacheClient"/> has used this store (sticky). A client's in-process level
+    /// hears only its own invalidations, so it serves nothing once another client shares the store.
+    /// </summary>
+    internal bool Shared => Volatile.Read(ref _clients) > 1;
+
+    private int _clients;
+
+    /// <summary>Records that a client uses this store.</summary>
+    internal void Attach() => Interlocked.Increment(ref _clients);
+
     /// <inheritdoc/>
     public ValueTask<CacheStoreReadResult> ReadAsync(string key, IReadOnlyList<string> stampKeys, CancellationToken cancellationToken)
     {

@@ -178,7 +178,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
         byte[]? bytes;
         try
         {
-            bytes = await value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            bytes = await ReplyAsync(value, cancellationToken).ConfigureAwait(false);
         }
         catch (RedisServerException e) when (e.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
         {
@@ -189,7 +189,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
         var result = new string?[stamps.Length];
         for (int i = 0; i < stamps.Length; i++)
         {
-            RedisValue stamp = await stamps[i].WaitAsync(cancellationToken).ConfigureAwait(false);
+            RedisValue stamp = await ReplyAsync(stamps[i], cancellationToken).ConfigureAwait(false);
             result[i] = stamp.IsNull ? null : (string?)stamp;
         }
 
@@ -662,6 +662,22 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
     private static async Task<long> DeleteAsync(IDatabase db, List<RedisKey> keys, CancellationToken cancellationToken) =>
         await db.KeyDeleteAsync(keys.ToArray(), CommandFlags.DemandMaster).WaitAsync(cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// Awaits a command's reply, bounded by the token. A reply that arrived before the token fired is used even when its
+    /// continuation runs after it: a starved thread pool runs both late, and that is a local delay, not a store timeout.
+    /// </summary>
+    private static async Task<T> ReplyAsync<T>(Task<T> reply, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reply.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (reply.IsCompletedSuccessfully)
+        {
+            return reply.Result;
+        }
+    }
+
     private async Task<IDatabase> GetDatabaseAsync(CancellationToken cancellationToken) =>
         (await GetConnectionAsync(cancellationToken).ConfigureAwait(false)).GetDatabase(_database);
 
@@ -697,7 +713,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
         var db = await GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await db.ScriptEvaluateAsync(script, [key], args).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await ReplyAsync(db.ScriptEvaluateAsync(script, [key], args), cancellationToken).ConfigureAwait(false);
         }
         catch (RedisServerException e) when (e.Message.StartsWith("READONLY", StringComparison.Ordinal))
         {

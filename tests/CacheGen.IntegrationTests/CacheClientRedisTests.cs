@@ -224,6 +224,40 @@ public sealed class CacheClientRedisTests(RedisServerFixture server, ITestOutput
     }
 
     [RedisFact]
+    public async Task GetOrSet_TombstoneDeletedWhileFactoryRuns_LateWriteBackIsRefused()
+    {
+        // arrange: issue 9 — a miss of an absent key; while the factory runs the key is invalidated and its tombstone
+        // is lost (evicted under maxmemory; deleted here), so the key is absent again when the write-back arrives
+        using var cache = await CreateAsync();
+        string fullKey = cache.Client.GetFullKey("users", "lost");
+        string current = "old";
+        async ValueTask<string> Core(int _, CancellationToken ct)
+        {
+            string read = current;
+            current = "new";
+            await cache.Client.InvalidateKeyAsync("users", "lost");
+            Assert.True(await server.ExistsAsync(fullKey));
+            await server.RunAsync("DEL", fullKey);
+            return read;
+        }
+
+        // act
+        string raced = await cache.Client.GetOrSetAsync(s_users, "lost", null, 0, Core);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!cache.Logger.Collector.GetSnapshot().Any(e => e.Id.Id is 3 or 4) && waited.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(10);
+        }
+
+        string next = await cache.GetAsync(s_users, "lost", () => current);
+
+        // assert: the write-back was refused (event 4), so the lost tombstone cost a miss, not the old value
+        Assert.Equal("old", raced);
+        Assert.Contains(cache.Logger.Collector.GetSnapshot(), e => e.Id.Id == 4);
+        Assert.Equal("new", next);
+    }
+
+    [RedisFact]
     public async Task GetOrSet_WithPasswordInRedisUrl_Caches()
     {
         // arrange

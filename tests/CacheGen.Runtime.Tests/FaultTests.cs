@@ -48,7 +48,27 @@ public sealed class FaultTests
     [Fact]
     public async Task GetOrSetAsync_WriteBackThrows_ReturnsFactoryValueAndCountsTheError()
     {
-        // arrange: the read succeeds, the write-back fails
+        // arrange: the read and the reservation succeed, the write-back fails
+        using var h = new CacheHarness();
+        var source = new Source("v1") { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var call = h.GetAsync(source).AsTask();
+        await source.Read.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        h.Chaos.FailWrites = true;
+
+        // act
+        source.Gate.SetResult();
+        string value = await call.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // assert
+        Assert.Equal("v1", value);
+        Assert.Equal(1, h.Client.GetStatistics().Errors);
+        Assert.Equal(1, h.Errors.Sum((CacheGenDiagnostics.OperationTag, "write")));
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_ReservationThrows_ReturnsFactoryValueWithoutAWriteBack()
+    {
+        // arrange: the read succeeds, the reservation written on the miss fails
         using var h = new CacheHarness();
         var source = new Source("v1");
         h.Chaos.FailWrites = true;
@@ -56,10 +76,11 @@ public sealed class FaultTests
         // act
         string value = await h.GetAsync(source);
 
-        // assert
+        // assert: counted once, and no write-back was tried without its reservation
         Assert.Equal("v1", value);
         Assert.Equal(1, h.Client.GetStatistics().Errors);
-        Assert.Equal(1, h.Errors.Sum((CacheGenDiagnostics.OperationTag, "write")));
+        Assert.Equal(1, h.Errors.Sum((CacheGenDiagnostics.OperationTag, "reserve")));
+        Assert.Equal(1, h.Chaos.Writes);
     }
 
     [Fact]

@@ -94,6 +94,55 @@ public sealed class InvalidationRaceTests
     }
 
     [Fact]
+    public async Task GetOrSetAsync_TombstoneLostWhileFactoryRuns_LateWriteBackIsRefused()
+    {
+        // arrange: issue 9 — a miss of an absent key; while the factory runs the key is invalidated and the
+        // tombstone is lost (evicted under maxmemory; deleted here), so the key is absent again at write-back time
+        using var h = new CacheHarness(chaos: false);
+        var source = new Source("old");
+        async ValueTask<string> Factory(Source s, CancellationToken ct)
+        {
+            string value = await s.GetAsync(ct);
+            s.Value = "new";
+            await h.Client.InvalidateKeyAsync(CacheHarness.Method.Namespace, "k");
+            Assert.Equal(1, await h.Memory.RemoveByPatternAsync(h.FullKey(), ct));
+            return value;
+        }
+
+        // act
+        string raced = await h.Client.GetOrSetAsync(CacheHarness.Method, "k", null, source, Factory);
+        string next = await h.GetAsync(source);
+
+        // assert: the lost tombstone cost a miss, not the old value
+        Assert.Equal("old", raced);
+        Assert.Equal("new", next);
+        Assert.Contains(h.Logger.Collector.GetSnapshot(), e => e.Id.Id == 4);
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_ReservationLostWhileFactoryRuns_WriteBackRefusedNextCallCaches()
+    {
+        // arrange: the reservation itself is lost (evicted) during the factory, with no invalidation
+        using var h = new CacheHarness(chaos: false);
+        var source = new Source("v1");
+        async ValueTask<string> Factory(Source s, CancellationToken ct)
+        {
+            string value = await s.GetAsync(ct);
+            Assert.Equal(1, await h.Memory.RemoveByPatternAsync(h.FullKey(), ct));
+            return value;
+        }
+
+        // act
+        string first = await h.Client.GetOrSetAsync(CacheHarness.Method, "k", null, source, Factory);
+        string second = await h.GetAsync(source);
+        string third = await h.GetAsync(source);
+
+        // assert: one extra miss, then cached as usual
+        Assert.Equal(["v1", "v1", "v1"], new[] { first, second, third });
+        Assert.Equal(2, source.Calls);
+    }
+
+    [Fact]
     public async Task GetOrSetAsync_1000RandomInterleavingsWithInvalidation_NoStaleResults()
     {
         // arrange: two runtime instances on one store; each round races one call against one invalidation

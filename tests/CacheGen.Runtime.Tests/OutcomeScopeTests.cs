@@ -71,11 +71,15 @@ public sealed class OutcomeScopeTests
     {
         // arrange
         using var h = new CacheHarness();
-        h.Chaos.FailWrites = true;
         using var scope = CacheOutcomeScope.Begin();
+        var source = new Source { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var pending = h.GetAsync(source, "k").AsTask();
+        await source.Read.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        h.Chaos.FailWrites = true;
 
         // act
-        await h.GetAsync(new Source(), "k");
+        source.Gate.SetResult();
+        await pending.WaitAsync(TimeSpan.FromSeconds(10));
 
         // assert
         var call = Assert.Single(scope.Calls);

@@ -64,7 +64,8 @@ public sealed class ReadOnlyTests
 
         // assert
         Assert.Equal([StoreReadOnlyEvent, StoreWritableEvent, StoreReadOnlyEvent], h.Logger.Collector.GetSnapshot().Select(e => e.Id.Id).Where(id => id is StoreReadOnlyEvent or StoreWritableEvent));
-        Assert.Equal(1, h.Chaos.Writes);
+        // while writable: the reservation on the miss of "c", then its write-back
+        Assert.Equal(2, h.Chaos.Writes);
         Assert.Equal(1, h.Client.GetStatistics().Hits);
     }
 

@@ -30,7 +30,7 @@ public sealed class TelemetryTests
         ];
         Assert.NotEmpty(tagValues);
         Assert.All(tagValues, v => Assert.DoesNotContain(SecretKey, v, StringComparison.Ordinal));
-        Assert.Equal(["read", "ensure_stamp", "ensure_stamp", "write", "read"], h.Duration.Get().Select(m => m.Tag(CacheGenDiagnostics.OperationTag)));
+        Assert.Equal(["read", "ensure_stamp", "ensure_stamp", "reserve", "write", "read"], h.Duration.Get().Select(m => m.Tag(CacheGenDiagnostics.OperationTag)));
     }
 
     [Fact]

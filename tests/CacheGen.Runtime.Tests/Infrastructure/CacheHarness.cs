@@ -28,7 +28,7 @@ public sealed class CacheHarness : IDisposable
     /// <param name="delayClock">The clock of <see cref="ChaosCacheStore.Delay"/>; <see cref="Time"/> by default.</param>
     public CacheHarness(Action<CacheGenOptions>? configure = null, bool chaos = true, TimeProvider? clientTime = null, MemoryCacheStore? memory = null, TimeProvider? delayClock = null)
     {
-        Time = new FakeTimeProvider(Start);
+        Time = new TimerCountingTimeProvider(Start);
         Options = new CacheGenOptions();
         configure?.Invoke(Options);
         Memory = memory ?? new MemoryCacheStore(Time);
@@ -55,7 +55,7 @@ public sealed class CacheHarness : IDisposable
     }
 
     /// <summary>Gets the clock of the store, the delays and (by default) the client.</summary>
-    public FakeTimeProvider Time { get; }
+    public TimerCountingTimeProvider Time { get; }
 
     /// <summary>Gets the options the client was built with.</summary>
     public CacheGenOptions Options { get; }

@@ -8,7 +8,7 @@ public sealed class FlightTests
     public void Leave_LastWaiter_CancelsTheFactoryToken()
     {
         // arrange
-        var flight = new Flight<string>(epoch: 0);
+        var flight = new Flight<string>("ns");
         Assert.True(flight.TryJoin());
 
         // act
@@ -25,7 +25,7 @@ public sealed class FlightTests
     public void TryJoin_AfterEveryWaiterLeft_ReturnsFalse()
     {
         // arrange
-        var flight = new Flight<string>(epoch: 0);
+        var flight = new Flight<string>("ns");
         flight.Leave();
 
         // act
@@ -39,7 +39,7 @@ public sealed class FlightTests
     public async Task Complete_Value_CompletesTheTask()
     {
         // arrange
-        var flight = new Flight<string>(epoch: 0);
+        var flight = new Flight<string>("ns");
 
         // act
         flight.Complete("v1");
@@ -52,7 +52,7 @@ public sealed class FlightTests
     public void Leave_AfterComplete_DoesNotThrow()
     {
         // arrange: the waiter's token fired just as the value arrived, so it leaves a finished flight
-        var flight = new Flight<string>(epoch: 0);
+        var flight = new Flight<string>("ns");
         flight.Complete("v1");
 
         // act
@@ -66,7 +66,7 @@ public sealed class FlightTests
     public void Leave_AfterFail_DoesNotThrow()
     {
         // arrange
-        var flight = new Flight<string>(epoch: 0);
+        var flight = new Flight<string>("ns");
         flight.Fail(new InvalidOperationException("boom"));
 
         // act
