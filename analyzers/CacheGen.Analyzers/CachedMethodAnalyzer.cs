@@ -74,9 +74,11 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeMethod(SymbolAnalysisContext context, ConcurrentBag<CacheUseSpec> uses)
     {
         var method = (IMethodSymbol)context.Symbol;
-        if (method.PartialDefinitionPart is not null || method.MethodKind != MethodKind.Ordinary)
+        if (!method.IsPartialDefinition || method.MethodKind != MethodKind.Ordinary)
         {
-            // an implementation part: its definition is analyzed
+            // an implementation part: its definition is analyzed. Any other method that is not a partial definition
+            // gets only CGEN001 (the generator reports it) and counts as no use, so its attributes are not even read:
+            // this action runs for every method of the compilation, generated formatters and record members included
             return;
         }
 

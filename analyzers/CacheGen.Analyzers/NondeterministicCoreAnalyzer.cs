@@ -23,13 +23,20 @@ public sealed class NondeterministicCoreAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterOperationAction(Analyze, OperationKind.PropertyReference, OperationKind.Invocation, OperationKind.ObjectCreation);
+        // the Core check once per method body, and the per-operation checks only inside a cached method's Core
+        context.RegisterOperationBlockStartAction(static start =>
+        {
+            if (IsCachedCore(start.OwningSymbol))
+            {
+                start.RegisterOperationAction(Analyze, OperationKind.PropertyReference, OperationKind.Invocation, OperationKind.ObjectCreation);
+            }
+        });
     }
 
     private static void Analyze(OperationAnalysisContext context)
     {
-        // runs for every property read, call and 'new' of the compilation: member names first, then the containing
-        // type by name without formatting it, and the [Cached] sibling lookup only for the few reads that match
+        // runs for every property read, call and 'new' of a Core: member names first, then the containing type by
+        // name without formatting it
         string? read = context.Operation switch
         {
             IPropertyReferenceOperation p => Describe(p.Property.ContainingType, p.Property.Name, isCall: false),
@@ -37,7 +44,7 @@ public sealed class NondeterministicCoreAnalyzer : DiagnosticAnalyzer
             IObjectCreationOperation { Type: { Name: "Random" } type } when CacheGenGenerator.Parser.HasFullName(type, "System.Random") => "new Random()",
             _ => null,
         };
-        if (read is null || !IsCachedCore(context.ContainingSymbol))
+        if (read is null)
         {
             return;
         }

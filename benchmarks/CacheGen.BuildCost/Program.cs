@@ -54,60 +54,55 @@ var trees = Directory.GetFiles(sources, "*.cs").OrderBy(f => f, StringComparer.O
     .ToImmutableArray();
 
 var cacheGenAnalyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new CachedMethodAnalyzer(), new NondeterministicCoreAnalyzer());
+var loggingGenerator = frameworkGenerators.FirstOrDefault(g => g.GetGeneratorType().FullName!.Contains("LoggerMessage", StringComparison.Ordinal));
 Console.WriteLine($"{trees.Length} trees, {references.Length} references, framework: {frameworkGenerators.Count} generators, {frameworkAnalyzers.Count} analyzers");
 Console.WriteLine($"Roslyn {typeof(CSharpCompilation).Assembly.GetName().Version} from {typeof(CSharpCompilation).Assembly.Location}");
-Console.WriteLine("pass  cachegen-gen  logging-gen  all-framework-gen  cachegen-an (CachedMethod / Nondet)  framework-an  wall");
+Console.WriteLine("Each phase on a fresh compilation; cpu = process CPU time over the phase (JIT and GC included), wall = the driver's/analyzer telemetry.");
+Console.WriteLine("pass | logging gen cpu/wall | CacheGen gen cpu/wall  jit | CacheGen an cpu / telemetry (CachedMethod, Nondet)  jit | framework an telemetry | gen ratio cpu");
 for (int pass = 1; pass <= passes; pass++)
 {
-    var wall = Stopwatch.StartNew();
-    var jit0 = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
-    var compilation = CSharpCompilation.Create("BuildCost", trees, references,
-        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-    var generators = frameworkGenerators.Prepend(new CacheGenGenerator().AsSourceGenerator()).ToList();
-    GeneratorDriver driver = CSharpGeneratorDriver.Create(generators, parseOptions: parseOptions,
+    // the reference first, so the incremental driver's own first-use JIT is not charged to CacheGen
+    var (logCpu, logWall, _, _) = loggingGenerator is null ? (0, 0, 0, null!) : RunGenerator(loggingGenerator);
+    var (cgCpu, cgWall, cgJit, cgOutput) = RunGenerator(new CacheGenGenerator().AsSourceGenerator());
+
+    // the analyzers see what a build gives them: the compilation with every generator's output, already bound
+    var fullDriver = CSharpGeneratorDriver.Create(frameworkGenerators.Prepend(new CacheGenGenerator().AsSourceGenerator()), parseOptions: parseOptions);
+    fullDriver.RunGeneratorsAndUpdateCompilation(NewCompilation(), out var output, out _);
+    int errors = output.GetDiagnostics().Count(d => d.Severity == DiagnosticSeverity.Error);
+    var (anCpu, anJit, cgTimes, cgDiagnostics) = RunAnalyzers(output, cacheGenAnalyzers);
+    var (_, _, fwTimes, _) = frameworkAnalyzers.Count == 0 ? (0, 0, new double[0], ImmutableArray<Diagnostic>.Empty) : RunAnalyzers(output, [.. frameworkAnalyzers]);
+    Console.WriteLine($"{pass,4} | {logCpu,8:F3} / {logWall,6:F3}   | {cgCpu,8:F3} / {cgWall,6:F3}  {cgJit,5} | {anCpu,8:F3} / {cgTimes.Sum(),6:F3} ({cgTimes[0]:F3}, {cgTimes[1]:F3})  {anJit,5} | {fwTimes.Sum(),8:F3} | {(logCpu > 0 ? cgCpu / logCpu : 0),5:F2}"
+        + (pass == 1 ? $"   [{errors} errors; {cgDiagnostics.Length} CacheGen diagnostics: {string.Join(",", cgDiagnostics.Select(d => d.Id).Distinct())}]" : ""));
+}
+
+CSharpCompilation NewCompilation() => CSharpCompilation.Create("BuildCost", trees, references,
+    new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+(double Cpu, double Wall, long Jit, Compilation Output) RunGenerator(ISourceGenerator generator)
+{
+    var compilation = NewCompilation();
+    GeneratorDriver driver = CSharpGeneratorDriver.Create([generator], parseOptions: parseOptions,
         driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: false));
-    driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
-    var timing = driver.GetTimingInfo();
-    var jit1 = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
-    double cacheGen = 0, logging = 0, framework = 0;
-    foreach (var g in timing.GeneratorTimes)
-    {
-        string name = g.Generator.GetGeneratorType().FullName ?? "";
-        double s = g.ElapsedTime.TotalSeconds;
-        if (name.StartsWith("CacheGen", StringComparison.Ordinal)) cacheGen += s;
-        else
-        {
-            framework += s;
-            if (name.Contains("LoggerMessage", StringComparison.Ordinal)) logging += s;
-        }
-    }
+    long jit = System.Runtime.JitInfo.GetCompiledMethodCount();
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    Marks.GeneratorsStart();
+    driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+    Marks.GeneratorsEnd();
+    double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+    return (cpuSeconds, driver.GetTimingInfo().ElapsedTime.TotalSeconds, System.Runtime.JitInfo.GetCompiledMethodCount() - jit, output);
+}
 
-    if (pass == 1)
-    {
-        var run = driver.GetRunResult();
-        Console.WriteLine($"  generated {run.GeneratedTrees.Length} files; generator diagnostics {generatorDiagnostics.Length}; errors after generation: {output.GetDiagnostics().Count(d => d.Severity == DiagnosticSeverity.Error)}");
-        foreach (var error in output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Take(5))
-        {
-            Console.WriteLine("    " + error);
-        }
-
-        output = CSharpCompilation.Create("BuildCost", output.SyntaxTrees, references, (CSharpCompilationOptions)output.Options);
-    }
-
-    var all = cacheGenAnalyzers.AddRange(frameworkAnalyzers);
-    var withAnalyzers = output.WithAnalyzers(all, new CompilationWithAnalyzersOptions(new AnalyzerOptions([]), null, concurrentAnalysis: true, logAnalyzerExecutionTime: true, reportSuppressedDiagnostics: false));
+(double Cpu, long Jit, double[] Times, ImmutableArray<Diagnostic> Diagnostics) RunAnalyzers(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers)
+{
+    var withAnalyzers = compilation.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions([]), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true, reportSuppressedDiagnostics: false));
+    long jit = System.Runtime.JitInfo.GetCompiledMethodCount();
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    Marks.AnalyzersStart();
     var diagnostics = withAnalyzers.GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
-    double cachedMethod = withAnalyzers.GetAnalyzerTelemetryInfoAsync(cacheGenAnalyzers[0], default).GetAwaiter().GetResult().ExecutionTime.TotalSeconds;
-    double nondet = withAnalyzers.GetAnalyzerTelemetryInfoAsync(cacheGenAnalyzers[1], default).GetAwaiter().GetResult().ExecutionTime.TotalSeconds;
-    var jit2 = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
-    double frameworkAn = 0;
-    foreach (var a in frameworkAnalyzers)
-    {
-        frameworkAn += withAnalyzers.GetAnalyzerTelemetryInfoAsync(a, default).GetAwaiter().GetResult().ExecutionTime.TotalSeconds;
-    }
-
-    Console.WriteLine($"{pass,4}  {cacheGen,12:F3}  {logging,11:F3}  {framework,17:F3}  {cachedMethod + nondet,11:F3} ({cachedMethod:F3} / {nondet:F3})  {frameworkAn,12:F3}  {wall.Elapsed.TotalSeconds,5:F2}  jit gen {jit1.Item1 - jit0.Item1} methods {(jit1.Item2 - jit0.Item2).TotalSeconds:F2} s, an {jit2.Item1 - jit1.Item1} methods {(jit2.Item2 - jit1.Item2).TotalSeconds:F2} s"
-        + (pass == 1 ? $"   [{diagnostics.Count(d => d.Id.StartsWith("CGEN", StringComparison.Ordinal))} CGEN diagnostics: {string.Join(",", diagnostics.Where(d => d.Id.StartsWith("CGEN", StringComparison.Ordinal)).Select(d => d.Id).Distinct())}]" : ""));
+    Marks.AnalyzersEnd();
+    double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+    var times = analyzers.Select(a => withAnalyzers.GetAnalyzerTelemetryInfoAsync(a, default).GetAwaiter().GetResult().ExecutionTime.TotalSeconds).ToArray();
+    return (cpuSeconds, System.Runtime.JitInfo.GetCompiledMethodCount() - jit, times, diagnostics);
 }
 
 public partial class Program
@@ -138,4 +133,20 @@ public partial class Program
 
         public Assembly LoadFromPath(string fullPath) => Assembly.LoadFrom(fullPath);
     }
+}
+
+// with DOTNET_JitStdOutFile + DOTNET_JitDisasmSummary=1, these appear once in the JIT listing and split it by phase
+internal static class Marks
+{
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    public static void GeneratorsStart() { }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    public static void GeneratorsEnd() { }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    public static void AnalyzersStart() { }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    public static void AnalyzersEnd() { }
 }

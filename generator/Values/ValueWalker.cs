@@ -209,8 +209,9 @@ internal sealed class ValueWalker
             return null;
         }
 
-        string canonical = Canonical(type);
-        string id = MakeId(canonical);
+        string[] identity = Identify(type);
+        string canonical = identity[0];
+        string id = identity[1];
         if (_types.ContainsKey(id))
         {
             return id;
@@ -254,7 +255,8 @@ internal sealed class ValueWalker
 
     private string? VisitNamed(string id, string canonical, INamedTypeSymbol named, string path)
     {
-        string original = named.OriginalDefinition.ToDisplayString();
+        // only generic definitions are in the collection tables (and KeyValuePair): no need to format the others
+        string original = named.IsGenericType ? named.OriginalDefinition.ToDisplayString() : string.Empty;
         if (named.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T)
         {
             _walking.Add(id);
@@ -317,7 +319,6 @@ internal sealed class ValueWalker
 
     private string? VisitObject(string id, string canonical, INamedTypeSymbol named, string path)
     {
-        string label = TypeLabel(named);
         _walking.Add(id);
         var cases = new List<INamedTypeSymbol>();
         bool isSealedShape = named.IsValueType || named.IsSealed;
@@ -334,7 +335,7 @@ internal sealed class ValueWalker
         if (cases.Count == 0)
         {
             _walking.Remove(id);
-            return Fail(path, "'" + label + "' is " + (named.TypeKind == TypeKind.Interface ? "an interface" : "abstract") + " with no known implementations: declare them with [JsonDerivedType] on it, or define them in this assembly");
+            return Fail(path, "'" + TypeLabel(named) + "' is " + (named.TypeKind == TypeKind.Interface ? "an interface" : "abstract") + " with no known implementations: declare them with [JsonDerivedType] on it, or define them in this assembly");
         }
 
         var members = new List<ValueMemberSpec>();
@@ -367,8 +368,7 @@ internal sealed class ValueWalker
         _types[id] = spec;
         foreach (var derived in cases.Skip(hasBody ? 1 : 0))
         {
-            string derivedCanonical = Canonical(derived);
-            string derivedId = MakeId(derivedCanonical);
+            string derivedId = Identify(derived)[1];
             if (!_types.TryGetValue(derivedId, out var derivedSpec) || !derivedSpec.HasBody)
             {
                 if (Visit(derived, path + "(as " + TypeLabel(derived) + ")", nonNullable: false) is null)
@@ -392,7 +392,6 @@ internal sealed class ValueWalker
     /// <summary>The members that rebuild <paramref name="type"/>, and the constructor that takes some of them.</summary>
     private bool TryMembers(INamedTypeSymbol type, string path, List<ValueMemberSpec> result)
     {
-        string label = TypeLabel(type);
         var state = new List<(ISymbol Member, ITypeSymbol Type, bool Settable, bool Required)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var chain = new List<INamedTypeSymbol>();
@@ -450,7 +449,7 @@ internal sealed class ValueWalker
 
         if (HasReadOnlyState(chain))
         {
-            _readOnlyState.Add(MakeId(Canonical(type)));
+            _readOnlyState.Add(Identify(type)[1]);
         }
 
         // the constructor: the one whose parameters all name members and that leaves no unsettable member unfilled
@@ -462,7 +461,7 @@ internal sealed class ValueWalker
             .ToList();
         if (constructors.Count == 0)
         {
-            return Fail(path, "'" + label + "' has no public constructor, so a stored value cannot be rebuilt") is not null;
+            return Fail(path, "'" + TypeLabel(type) + "' has no public constructor, so a stored value cannot be rebuilt") is not null;
         }
 
         IMethodSymbol? chosen = null;
@@ -479,7 +478,7 @@ internal sealed class ValueWalker
                 if (match.Member is null || bound.ContainsKey(match.Member.Name))
                 {
                     matches = false;
-                    firstProblem ??= "the constructor parameter '" + p.Name + "' of '" + label + "' matches no public member of the same type, so CacheGen cannot tell what to pass it";
+                    firstProblem ??= "the constructor parameter '" + p.Name + "' of '" + TypeLabel(type) + "' matches no public member of the same type, so CacheGen cannot tell what to pass it";
                     break;
                 }
 
@@ -510,7 +509,7 @@ internal sealed class ValueWalker
         if (chosen is null || binding is null)
         {
             string member = firstProblem is not null && firstProblem.StartsWith("'", StringComparison.Ordinal) ? "." + firstProblem.Substring(1, firstProblem.IndexOf('\'', 1) - 1) : string.Empty;
-            return Fail(path + member, firstProblem ?? "'" + label + "' has no usable constructor") is not null;
+            return Fail(path + member, firstProblem ?? "'" + TypeLabel(type) + "' has no usable constructor") is not null;
         }
 
         foreach (var (member, memberType, settable, required) in state)
@@ -664,20 +663,27 @@ internal sealed class ValueWalker
             return "a native-sized integer or handle means nothing in another process";
         }
 
-        string name = type.OriginalDefinition.ToDisplayString();
-        if (name is "System.Linq.IQueryable<T>" or "System.Collections.Generic.IAsyncEnumerable<T>")
+        // names compared without formatting them: this runs for every type of every cached value
+        if (type is not INamedTypeSymbol named)
+        {
+            return null;
+        }
+
+        var definition = named.OriginalDefinition;
+        if (IsNamed(definition, "System.Linq.IQueryable`1") || IsNamed(definition, "System.Collections.Generic.IAsyncEnumerable`1"))
         {
             return "a query would cache the query, not its results; return a list or an array";
         }
 
-        if (name is "System.Threading.Tasks.Task" or "System.Threading.Tasks.Task<TResult>" or "System.Threading.Tasks.ValueTask" or "System.Threading.Tasks.ValueTask<TResult>")
+        if (IsNamed(definition, "System.Threading.Tasks.Task") || IsNamed(definition, "System.Threading.Tasks.Task`1")
+            || IsNamed(definition, "System.Threading.Tasks.ValueTask") || IsNamed(definition, "System.Threading.Tasks.ValueTask`1"))
         {
             return "a task is a computation in flight";
         }
 
-        for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
+        for (var t = named; t is not null; t = t.BaseType)
         {
-            if (t.ToDisplayString() is "System.IO.Stream")
+            if (IsNamed(t, "System.IO.Stream"))
             {
                 return "a stream is a handle, not data";
             }
@@ -685,6 +691,22 @@ internal sealed class ValueWalker
 
         return null;
     }
+
+    private static bool IsNamed(ISymbol symbol, string metadataName) => CacheGenGenerator.Parser.HasFullName(symbol, metadataName);
+
+    /// <summary>
+    /// <see cref="Canonical"/> and the graph id of a type, computed once per type symbol: every member of every cached
+    /// value visits its type (most of them the same few scalars), and formatting plus hashing it each time was a large
+    /// part of the generator's build cost. Held weakly, so nothing outlives the compilation's symbols.
+    /// </summary>
+    private static string[] Identify(ITypeSymbol type) =>
+        s_identities.GetValue(type, static t =>
+        {
+            string canonical = Canonical(t);
+            return new[] { canonical, MakeId(canonical) };
+        });
+
+    private static readonly ConditionalWeakTable<ITypeSymbol, string[]> s_identities = new();
 
     private string Add(ValueTypeSpec spec, string fingerprint)
     {
