@@ -73,7 +73,9 @@ public sealed partial class CacheClient
     {
         value = default!;
         var l1 = _l1;
-        if (l1 is null || l1.Get(fullKey, method) is not { } entry || !SameTags(entry.Tags, tags) || !L1On(method.Namespace) || !L1Readable)
+        // the backplane's state first: once it shows a ping that came back, every invalidation published before that
+        // ping has bumped its versions, and the entry's versions are read after it (the window's bound)
+        if (l1 is null || !L1On(method.Namespace) || !L1Readable || l1.Get(fullKey, method) is not { } entry || !SameTags(entry.Tags, tags))
         {
             return false;
         }

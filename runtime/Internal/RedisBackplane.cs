@@ -12,9 +12,17 @@ namespace CacheGen.Internal;
 /// <para>
 /// Pub/sub delivers at most once, so L1 is served only while the process knows it hears everything: it sends itself a
 /// ping on the channel every <see cref="CacheGenL1Options.BackplanePingMs"/>. <see cref="IsSynced"/> holds from the
-/// first ping that came back after the subscription was (re)made until the subscription connection fails or no ping
-/// has come back for three intervals. Each time it starts to hold again, everything L1 held is dropped first: any
-/// invalidation lost meanwhile cannot leave a stale entry, and entries are refilled by reads that see Redis's stamps.
+/// first ping that came back after the subscription was (re)made until the subscription connection fails or the
+/// newest ping that came back was sent more than three intervals ago. Each time it starts to hold again, everything
+/// L1 held is dropped first: any invalidation lost meanwhile cannot leave a stale entry, and entries are refilled by
+/// reads that see Redis's stamps.
+/// </para>
+/// <para>
+/// The window is bounded: Redis delivers one channel's messages to a subscriber in the order it ran the
+/// <c>PUBLISH</c>es, and the messages are handled one at a time in that order (a <see cref="ChannelMessageQueue"/>).
+/// A ping sent after an invalidation returned therefore comes back only after that invalidation was handled, so a
+/// read that starts more than the lease (3 × the ping interval) after an invalidation returned never sees the old
+/// value, however slow delivery is. Typically the window is the delivery time, a few milliseconds.
 /// </para>
 /// </summary>
 internal sealed partial class RedisBackplane : IDisposable
@@ -36,9 +44,10 @@ internal sealed partial class RedisBackplane : IDisposable
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stopping = new();
     private ConnectionMultiplexer? _multiplexer;
+    private ChannelMessageQueue? _queue;
     private EventHandler<ConnectionFailedEventArgs>? _onFailed;
     private volatile bool _synced;
-    private long _lastPongAt;
+    private long _lastPongSentAt;
     private long _sentSeq;
     private long _floorSeq = 1;
     private int _subscribing;
@@ -72,12 +81,12 @@ internal sealed partial class RedisBackplane : IDisposable
                 return false;
             }
 
-            if (_time.GetTimestamp() - Volatile.Read(ref _lastPongAt) <= _leaseTicks)
+            if (_time.GetTimestamp() - Volatile.Read(ref _lastPongSentAt) <= _leaseTicks)
             {
                 return true;
             }
 
-            MarkDown("no ping came back within the lease");
+            MarkDown("no ping sent within the lease came back");
             return false;
         }
     }
@@ -116,7 +125,7 @@ internal sealed partial class RedisBackplane : IDisposable
                 try
                 {
                     // the multiplexer may be the application's (UseConnection): remove only our own subscription
-                    multiplexer.GetSubscriber().Unsubscribe(_channel, OnMessage, CommandFlags.FireAndForget);
+                    _queue?.Unsubscribe(CommandFlags.FireAndForget);
                 }
                 catch (Exception e) when (e is RedisException or ObjectDisposedException or InvalidOperationException)
                 {
@@ -177,7 +186,10 @@ internal sealed partial class RedisBackplane : IDisposable
                 }
             }
 
-            await multiplexer.GetSubscriber().SubscribeAsync(_channel, OnMessage).WaitAsync(TimeSpan.FromSeconds(5), _stopping.Token).ConfigureAwait(false);
+            // a queue: its messages are handled one at a time, in the order Redis ran the PUBLISHes (see the window)
+            var queue = await multiplexer.GetSubscriber().SubscribeAsync(_channel).WaitAsync(TimeSpan.FromSeconds(5), _stopping.Token).ConfigureAwait(false);
+            queue.OnMessage(m => OnMessage(m.Message));
+            _queue = queue;
             Volatile.Write(ref _subscribed, true);
             await PingAsync().ConfigureAwait(false);
         }
@@ -200,7 +212,8 @@ internal sealed partial class RedisBackplane : IDisposable
         try
         {
             long seq = Interlocked.Increment(ref _sentSeq);
-            await PublishAsync(PingKind, seq.ToString(CultureInfo.InvariantCulture), _stopping.Token).ConfigureAwait(false);
+            string sentAt = _time.GetTimestamp().ToString(CultureInfo.InvariantCulture);
+            await PublishAsync(PingKind, seq.ToString(CultureInfo.InvariantCulture) + ":" + sentAt, _stopping.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -208,7 +221,7 @@ internal sealed partial class RedisBackplane : IDisposable
         }
     }
 
-    private void OnMessage(RedisChannel channel, RedisValue value)
+    private void OnMessage(RedisValue value)
     {
         string? message = value;
         if (message is null || message.Length < 3 || message[1] != '|')
@@ -222,12 +235,14 @@ internal sealed partial class RedisBackplane : IDisposable
             return;
         }
 
-        bool own = string.CompareOrdinal(message, 2, _sender, 0, Math.Max(second - 2, _sender.Length)) == 0 && second - 2 == _sender.Length;
+        bool own = second - 2 == _sender.Length && string.CompareOrdinal(message, 2, _sender, 0, _sender.Length) == 0;
         string target = message.Substring(second + 1);
         switch (message[0])
         {
-            case PingKind when own && long.TryParse(target, NumberStyles.None, CultureInfo.InvariantCulture, out long seq):
-                OnPong(seq);
+            case PingKind when own && target.IndexOf(':') is int colon and > 0
+                && long.TryParse(target.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out long seq)
+                && long.TryParse(target.AsSpan(colon + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long sentAt):
+                OnPong(seq, sentAt);
                 break;
             case KeyKind when !own:
                 _l1.InvalidateKey(target);
@@ -244,11 +259,16 @@ internal sealed partial class RedisBackplane : IDisposable
         }
     }
 
-    private void OnPong(long seq)
+    private void OnPong(long seq, long sentAt)
     {
         lock (_lock)
         {
-            Volatile.Write(ref _lastPongAt, _time.GetTimestamp());
+            // every message published before this ping has been handled (one channel, handled in order)
+            if (sentAt > Volatile.Read(ref _lastPongSentAt))
+            {
+                Volatile.Write(ref _lastPongSentAt, sentAt);
+            }
+
             if (!_synced && seq >= _floorSeq)
             {
                 // this ping was sent after the last failure and came back: the subscription hears everything from

@@ -71,6 +71,17 @@ public sealed class AppConnectionTests(ITestOutputHelper output)
         {
             // act + assert: caching works once connected
             await WaitUntilCachedAsync(GetAsync, "warm", TimeSpan.FromSeconds(10));
+
+            // issue 11: the L1 backplane subscribes on the same connection (no extra multiplexer) and syncs
+            var syncing = Stopwatch.StartNew();
+            while (client.Backplane is not { IsSynced: true })
+            {
+                Assert.True(syncing.Elapsed < TimeSpan.FromSeconds(10), "the L1 backplane did not sync on the app's connection");
+                await Task.Delay(20);
+            }
+
+            var subscribers = (await server.ExecuteAsync("PUBSUB", "NUMSUB", builder.Configuration["CacheGen:KeyPrefix"] + ":%l1")).EnsureSuccess();
+            Assert.Equal(1, subscribers.Items![1].Integer);
             int connections = await WaitForClientsAsync(server, n => n >= oneMultiplexer);
             long errorsBefore = client.GetStatistics().Errors; // the first connect's misses ("connecting") come before
             string first = await GetAsync("a");

@@ -19,10 +19,7 @@ public sealed class RecoveryTests(ITestOutputHelper output)
     {
         // arrange
         using var server = RedisServerFixture.Start();
-
-        // the Redis level's recovery: with L1 on, the warm key is served from the process while the server sleeps
-        // (nothing can be invalidated through a frozen server) and never reaches the circuit
-        using var cache = await TestCache.CreateAsync(server.Configuration, o => o.L1.Enabled = false);
+        using var cache = await TestCache.CreateAsync(server.Configuration);
         await WarmAsync(cache);
 
         // act: down for 3 s with callers hitting it, then back (empty)
@@ -90,7 +87,10 @@ public sealed class RecoveryTests(ITestOutputHelper output)
     {
         // arrange
         using var server = RedisServerFixture.Start();
-        using var cache = await TestCache.CreateAsync(server.Configuration);
+
+        // the Redis level's recovery: with L1 on, the warm key is served from the process while the server sleeps
+        // (nothing can be invalidated through a frozen server) and never reaches the circuit
+        using var cache = await TestCache.CreateAsync(server.Configuration, o => o.L1.Enabled = false);
         await WarmAsync(cache);
 
         // act: the server sleeps 3 s (TCP up, no replies); callers time out until the circuit opens
