@@ -157,7 +157,8 @@ internal sealed class InvalidationJournal
         // still relevant: keep what covers it
         WidenedTotal++;
         var wide = oldest.Value.Invalidation.Widened;
-        if (wide.Kind == InvalidationKind.Namespace && !_widened.ContainsKey(wide.Id) && _widened.Count >= PendingInvalidations.MaxWidened)
+        if (wide.Kind == InvalidationKind.Namespace && !_widened.ContainsKey(wide.Id)
+            && (_widened.ContainsKey(Invalidation.EpochId) || _widened.Count >= PendingInvalidations.MaxWidened))
         {
             wide = Invalidation.Epoch;
         }

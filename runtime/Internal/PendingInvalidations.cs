@@ -111,8 +111,10 @@ internal sealed class PendingInvalidations
         }
 
         var wide = invalidation.Widened;
-        if (wide.Kind == InvalidationKind.Namespace && !_items.ContainsKey(wide.Id) && Interlocked.Increment(ref _widened) > MaxWidened)
+        if (wide.Kind == InvalidationKind.Namespace && !_items.ContainsKey(wide.Id)
+            && (_items.ContainsKey(Invalidation.EpochId) || Interlocked.Increment(ref _widened) > MaxWidened))
         {
+            // the epoch is queued already (it covers every namespace), or too many namespaces were widened
             wide = Invalidation.Epoch;
         }
 
@@ -121,7 +123,17 @@ internal sealed class PendingInvalidations
     }
 
     /// <summary>Removes <paramref name="entry"/> if no newer invalidation of its target was queued since it was read.</summary>
-    public bool Remove(Entry entry) => _items.TryRemove(new KeyValuePair<string, Entry>(entry.Invalidation.Id, entry));
+    public bool Remove(Entry entry)
+    {
+        bool removed = _items.TryRemove(new KeyValuePair<string, Entry>(entry.Invalidation.Id, entry));
+        if (removed && _items.IsEmpty)
+        {
+            // the widened namespaces were all sent
+            Volatile.Write(ref _widened, 0);
+        }
+
+        return removed;
+    }
 
     /// <summary>The queued invalidations, widest first (the epoch, tags, namespaces, keys), each kind in the order queued.</summary>
     public Entry[] Snapshot()
@@ -154,15 +166,7 @@ internal sealed class PendingInvalidations
         return false;
     }
 
-    private void Put(string id, Invalidation invalidation)
-    {
-        var entry = new Entry(invalidation, Interlocked.Increment(ref _sequence));
-        _items[id] = entry;
-        if (invalidation.Kind == InvalidationKind.Epoch)
-        {
-            Volatile.Write(ref _widened, 0);
-        }
-    }
+    private void Put(string id, Invalidation invalidation) => _items[id] = new Entry(invalidation, Interlocked.Increment(ref _sequence));
 
     /// <summary>One queued invalidation and the sequence number of the add that queued it.</summary>
     internal sealed record Entry(Invalidation Invalidation, long Sequence);

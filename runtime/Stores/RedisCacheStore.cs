@@ -51,6 +51,12 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
     // false for a multiplexer the application registered (CacheGenOptions.UseConnection): never disposed here
     private readonly bool _ownsConnection = true;
     private static readonly TimeSpan s_readOnlyRecheck = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_splitRecheck = TimeSpan.FromMilliseconds(250);
+
+    // consecutive checks that saw more than one primary outside a cluster (60 × 250 ms: then the periodic check takes over)
+    private const int MaxSplitChecks = 60;
+    private int _splitPrimaries;
+    private int _unsettledChecks;
     private EventHandler<ConnectionFailedEventArgs>? _onRestored;
     private EventHandler<ConnectionFailedEventArgs>? _onFailed;
     private EventHandler<EndPointEventArgs>? _onConfigurationChanged;
@@ -205,7 +211,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
 
     /// <inheritdoc/>
     public async ValueTask RemoveAsync(string key, byte[] tombstone, TimeSpan tombstoneTtl, CancellationToken cancellationToken) =>
-        await EvaluateAsync(ReplaceScript, key, [tombstone, (long)tombstoneTtl.TotalMilliseconds], cancellationToken).ConfigureAwait(false);
+        await InvalidateAsync(key, [tombstone, (long)tombstoneTtl.TotalMilliseconds], cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc/>
     public async ValueTask<string> EnsureStampAsync(string stampKey, string candidate, TimeSpan ttl, CancellationToken cancellationToken) =>
@@ -213,7 +219,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
 
     /// <inheritdoc/>
     public async ValueTask SetStampAsync(string stampKey, string stamp, TimeSpan ttl, CancellationToken cancellationToken) =>
-        await EvaluateAsync(ReplaceScript, stampKey, [Encoding.UTF8.GetBytes(stamp), (long)ttl.TotalMilliseconds], cancellationToken).ConfigureAwait(false);
+        await InvalidateAsync(stampKey, [Encoding.UTF8.GetBytes(stamp), (long)ttl.TotalMilliseconds], cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc/>
     /// <remarks>
@@ -427,6 +433,16 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
         }
         while (Interlocked.CompareExchange(ref _roleRefresh, 0, 1) != 1);
 
+        if (_unsettledChecks > 0 && _unsettledChecks <= MaxSplitChecks)
+        {
+            // two primaries (a replica promoted, the old primary not demoted yet: writes may still reach the one about to
+            // lose them), or a primary we wrote to does not answer (its replica may be promoted without it). Keep holding
+            // recent invalidations and look again soon, so the promotion or demotion (and its replay) is seen within a
+            // quarter of a second instead of at the next periodic check
+            _ = Task.Delay(s_splitRecheck, _time).ContinueWith(_ => RequestRoleRefresh(multiplexer), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            return;
+        }
+
         // answered (a change was raised before this), or nobody answered and nothing is read from a server that is down
         Volatile.Write(ref _serverCheckPending, 0);
     }
@@ -439,6 +455,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
             int primaries = 0;
             int replicas = 0;
             string? change = null;
+            var answered = new HashSet<EndPoint>();
             foreach (EndPoint endpoint in multiplexer.GetEndPoints())
             {
                 if (await GetIdentityAsync(multiplexer.GetServer(endpoint)).ConfigureAwait(false) is not { } identity)
@@ -446,6 +463,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
                     continue;
                 }
 
+                answered.Add(endpoint);
                 bool replica = identity.Replica;
                 change ??= DescribeChange(endpoint, identity);
                 _identities[endpoint] = identity;
@@ -461,6 +479,21 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
             }
 
             Volatile.Write(ref _roleCheckedAt, _time.GetTimestamp());
+            var silentPrimaries = _identities.Where(p => !p.Value.Replica && !answered.Contains(p.Key)).Select(p => p.Key).ToList();
+            if (change is not null)
+            {
+                // a promotion or a restart: the replay that follows covers what the silent primaries acknowledged
+                foreach (var endpoint in silentPrimaries)
+                {
+                    _identities.TryRemove(endpoint, out _);
+                }
+
+                silentPrimaries.Clear();
+            }
+
+            bool cluster = multiplexer.GetEndPoints().Any(e => multiplexer.GetServer(e).ServerType == ServerType.Cluster);
+            _splitPrimaries = primaries > 1 && !cluster ? _splitPrimaries + 1 : 0;
+            _unsettledChecks = _splitPrimaries > 0 || silentPrimaries.Count > 0 ? _unsettledChecks + 1 : 0;
             if (primaries + replicas == 0)
             {
                 // nobody answered (Redis is down): keep what we knew
@@ -468,7 +501,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
             }
 
             bool readOnly = primaries == 0;
-            if (readOnly && !_readOnly && _identities.Values.Any(i => !i.Replica))
+            if (readOnly && !_readOnly && silentPrimaries.Count > 0)
             {
                 // every primary we wrote to is gone or demoted: reads come from replicas that may lack recent invalidations
                 change ??= "no primary answers; reads come from a replica";
@@ -705,6 +738,41 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
             ? await node.ExecuteAsync("WAIT", args).WaitAsync(cancellationToken).ConfigureAwait(false)
             : await multiplexer.GetDatabase(_database).ExecuteAsync("WAIT", args, CommandFlags.DemandMaster).WaitAsync(cancellationToken).ConfigureAwait(false);
         return (long)result;
+    }
+
+    /// <summary>
+    /// Runs the replace script (a tombstone or a new stamp) where StackExchange.Redis routes it and, while two primaries
+    /// answer outside a cluster (a promoted replica, the old primary not demoted yet: docs/design.md S25), on every primary
+    /// too, so whichever survives has it. Sentinel may leave the old primary writable for seconds after a failover, and
+    /// StackExchange.Redis may keep writing to it; whatever it acknowledges there is lost when it is demoted.
+    /// </summary>
+    private async Task InvalidateAsync(string key, RedisValue[] args, CancellationToken cancellationToken)
+    {
+        await EvaluateAsync(ReplaceScript, key, args, cancellationToken).ConfigureAwait(false);
+        if (Volatile.Read(ref _splitPrimaries) == 0 || !TryGetConnection(out var multiplexer))
+        {
+            return;
+        }
+
+        var copies = new List<Task>();
+        foreach (var (endpoint, identity) in _identities)
+        {
+            IServer server = multiplexer.GetServer(endpoint);
+            if (!identity.Replica && server.IsConnected)
+            {
+                // EVAL sent to this endpoint by name, whatever StackExchange.Redis thinks its role is
+                copies.Add(server.ExecuteAsync("EVAL", [ReplaceScript, 1, key, .. args.Select(static a => (object)a)]).WaitAsync(cancellationToken));
+            }
+        }
+
+        try
+        {
+            await Task.WhenAll(copies).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or OperationCanceledException)
+        {
+            // best effort: the routed copy succeeded; a copy refused by a primary demoted meanwhile is not needed
+        }
     }
 
     // StackExchange.Redis sends EVALSHA once the script is known and resends it by itself after NOSCRIPT (SCRIPT FLUSH, a restart)

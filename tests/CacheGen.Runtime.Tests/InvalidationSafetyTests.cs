@@ -375,7 +375,9 @@ public sealed class InvalidationSafetyTests
         private int _reads;
         private int _removes;
 
+#pragma warning disable CS0067 // part of the interface; these tests raise ServerChanged only
         public event Action? ConnectionRestored;
+#pragma warning restore CS0067
 
         public event Action<string>? ServerChanged;
 
@@ -392,8 +394,6 @@ public sealed class InvalidationSafetyTests
         public string Name => "connection";
 
         public void RaiseServerChanged(string reason) => ServerChanged?.Invoke(reason);
-
-        public void RaiseRestored() => ConnectionRestored?.Invoke();
 
         public ValueTask<CacheStoreReadResult> ReadAsync(string key, IReadOnlyList<string> stampKeys, CancellationToken cancellationToken)
         {
