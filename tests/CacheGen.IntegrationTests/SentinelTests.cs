@@ -56,9 +56,9 @@ public sealed class SentinelTests(RedisSentinelFixture sentinel, ITestOutputHelp
         }
 
         // assert
-        foreach (var entry in cache.Logger.Entries.Where(e => e.EventId.Id is 38 or 42 or 43 or 32))
+        foreach (var entry in cache.Logger.Collector.GetSnapshot().Where(e => e.Id.Id is 38 or 42 or 43 or 32))
         {
-            output.WriteLine(entry.EventId.Name + ": " + entry.Message);
+            output.WriteLine(entry.Id.Name + ": " + entry.Message);
         }
 
         result.AssertFollowed(output, cache.Client);
