@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace CacheGen.Sample.Domain;
 
 /// <summary>A rack in a data centre: the seed systems' core entity.</summary>
@@ -43,7 +45,7 @@ public sealed record ThermalReport(
     int HotspotSlotU,
     string Status,
     int Iterations,
-    IReadOnlyList<SlotTemperature> OutletProfile,
+    ImmutableArray<SlotTemperature> OutletProfile,
     DateTimeOffset ComputedAt);
 
 /// <summary>One device moved by an optimisation plan.</summary>
@@ -56,17 +58,17 @@ public sealed record OptimizationPlan(
     double ScoreBefore,
     double ScoreAfter,
     long LayoutsEvaluated,
-    IReadOnlyList<PositionMove> Moves,
+    ImmutableArray<PositionMove> Moves,
     DateTimeOffset ComputedAt);
 
 /// <summary>One catalogue match.</summary>
 public sealed record SpecHit(string Id, string Vendor, string Model, string Category, int HeightU, double PowerWatts, double Score);
 
 /// <summary>Catalogue search results (<c>GET /api/specs/search?q=</c>, cached 3600 s).</summary>
-public sealed record SpecSearchResult(string Query, int Matches, int Scanned, IReadOnlyList<SpecHit> Hits);
+public sealed record SpecSearchResult(string Query, int Matches, int Scanned, ImmutableArray<SpecHit> Hits);
 
 /// <summary>A rack in a user's list.</summary>
 public sealed record RackSummary(int Id, string Name, string Site, int PositionCount, double TotalPowerKw);
 
 /// <summary>One page of a user's racks (<c>GET /api/users/me/racks?page=</c>, cached per user).</summary>
-public sealed record RackPage(string UserId, int Page, int PageSize, int TotalRacks, IReadOnlyList<RackSummary> Racks);
+public sealed record RackPage(string UserId, int Page, int PageSize, int TotalRacks, ImmutableArray<RackSummary> Racks);

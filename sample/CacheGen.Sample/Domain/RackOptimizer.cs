@@ -64,7 +64,7 @@ public static class RackOptimizer
             slot += spec.HeightU;
         }
 
-        return new OptimizationPlan(rack.Id, strategy, Math.Round(before, 3), Math.Round(bestScore, 3), steps, moves, now);
+        return new OptimizationPlan(rack.Id, strategy, Math.Round(before, 3), Math.Round(bestScore, 3), steps, [.. moves], now);
     }
 
     private static double Evaluate(int[] order, (RackPosition Position, DeviceSpec Spec)[] devices, double[] zones, OptimizationStrategy strategy, Rack rack)

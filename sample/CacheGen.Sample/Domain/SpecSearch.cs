@@ -40,7 +40,7 @@ public static class SpecSearch
         }
 
         var hits = scored.OrderByDescending(h => h.Score).ThenBy(h => h.Id, StringComparer.Ordinal).Take(limit).ToList();
-        return new SpecSearchResult(query, scored.Count, catalog.All.Count, hits);
+        return new SpecSearchResult(query, scored.Count, catalog.All.Count, [.. hits]);
     }
 
     // 1 - Levenshtein distance / longer length, case-insensitive; a prefix match counts fully

@@ -101,6 +101,6 @@ public static class ThermalModel
 
         double max = profile[hotspot - 1].Celsius;
         string status = max > 45 ? "critical" : max > 35 ? "warm" : "ok";
-        return new ThermalReport(rack.Id, rack.InletCelsius, Math.Round(totalWatts / 1000, 2), max, hotspot, status, iterations, profile, now);
+        return new ThermalReport(rack.Id, rack.InletCelsius, Math.Round(totalWatts / 1000, 2), max, hotspot, status, iterations, [.. profile], now);
     }
 }

@@ -81,7 +81,7 @@ public sealed partial class RackPlanningService(RackRepository racks, SpecCatalo
         var summaries = owned.Skip((page - 1) * PageSize).Take(PageSize)
             .Select(r => new RackSummary(r.Id, r.Name, r.Site, r.Positions.Count, Math.Round(r.Positions.Sum(p => catalog.ById[p.SpecId].PowerWatts) / 1000, 2)))
             .ToList();
-        return new RackPage(userId, page, PageSize, owned.Count, summaries);
+        return new RackPage(userId, page, PageSize, owned.Count, [.. summaries]);
     }
 
     private Task RenameRackAsyncCore(int rackId, string ownerId, RackUpdate update, CancellationToken ct) => Apply(rackId, update);
