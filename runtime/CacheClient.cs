@@ -35,6 +35,7 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
     private readonly ResiliencePipeline _probeTimeout;
     private readonly Internal.IStoreConnection? _connection;
     private readonly string _prefix;
+    private readonly KeyLayout _keys;
     private readonly string? _disabledReason;
     private long _hits;
     private long _misses;
@@ -81,6 +82,7 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
             .AddTimeout(TimeSpan.FromSeconds(_options.AdminTimeoutSeconds))
             .Build();
         _prefix = string.IsNullOrEmpty(_options.Version) ? _options.KeyPrefix : _options.KeyPrefix + ":" + _options.Version;
+        _keys = new KeyLayout(_prefix);
         _disabledReason = (store as Stores.UnavailableCacheStore)?.Reason;
         _probeTimer = _time.CreateTimer(static s => _ = ((CacheClient)s!).ProbeAsync(now: false), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _connection = store as Internal.IStoreConnection;
@@ -110,7 +112,7 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
     internal bool Connecting => _connection?.FirstConnectPending == true;
 
     /// <summary>Gets the full Redis key of <paramref name="key"/> in <paramref name="namespace"/>: <c>{prefix}:{namespace}:{key}</c>.</summary>
-    public string GetFullKey(string @namespace, string key) => _prefix + ":" + @namespace + ":" + key;
+    public string GetFullKey(string @namespace, string key) => _keys.FullKey(@namespace, key);
 
     /// <summary>Gets whether write-backs are skipped now: <see cref="CacheGenOptions.ReadOnly"/> is set or the store reports a replica.</summary>
     public bool IsReadOnly => _options.ReadOnly || _storeInfo?.IsReadOnly == true;
@@ -181,17 +183,14 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
         return new ReadOnlyState(writes, store);
     }
 
-    /// <summary>The key the background probe reads: any answer, even "absent", proves the store serves reads.</summary>
-    private string ProbeKey => _prefix + ":%probe";
+    // the key layout (Internal/KeyLayout.cs), under the names the partial files use
+    private const int StampsOffset = KeyLayout.StampsOffset;
 
-    /// <summary>The prefix's epoch: one stamp every entry records, so losing the whole keyspace (FLUSHALL, a new server) retires every late write-back too.</summary>
-    private string EpochKey => _prefix + ":%epoch";
+    private string ProbeKey => _keys.Probe;
 
-    /// <summary>Where the tag stamps start in a read's stamps: after the epoch (0) and the namespace stamp (1).</summary>
-    private const int StampsOffset = 2;
+    private string EpochKey => _keys.Epoch;
 
-    /// <summary>The epoch and the namespace stamp as one recorded value (the envelope's namespace-stamp field).</summary>
-    private static string ScopeStamp(string?[] stamps) => stamps[0] + "/" + stamps[1];
+    private static string ScopeStamp(string?[] stamps) => KeyLayout.ScopeStamp(stamps);
 
     /// <summary>
     /// How long a stamp created on a read lives: twice the entry's TTL, at least an hour. Stamps need not outlive the
@@ -204,9 +203,9 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
         return TimeSpan.FromSeconds(Math.Min(seconds, CacheGenDefaults.MaxTtlSeconds));
     }
 
-    private string NamespaceStampKey(string @namespace) => _prefix + ":%ns:" + @namespace;
+    private string NamespaceStampKey(string @namespace) => _keys.NamespaceStamp(@namespace);
 
-    private string TagStampKey(string tag) => _prefix + ":%tag:" + tag;
+    private string TagStampKey(string tag) => _keys.TagStamp(tag);
 
     private static string NewStamp()
     {
