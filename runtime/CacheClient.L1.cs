@@ -80,7 +80,7 @@ public sealed partial class CacheClient
             return false;
         }
 
-        if (_pending.Count > 0 && _pending.Affects(method.Namespace, fullKey, tags))
+        if (BypassesStore(method.Namespace, fullKey, tags))
         {
             // an invalidation of this entry has not reached the store (nor the other processes) yet
             return false;
