@@ -645,7 +645,7 @@ public sealed class DiagnosticTests
         public partial class Svc(ICacheClient cache)
         {
             [Cached("items", 60, Serializer = typeof(ItemFormatter))]
-            public partial Task<Item> Get(int id);
+            public partial Task<Item> {|CGEN040:Get|}(int id);
             private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
         }
 
@@ -737,23 +737,23 @@ public sealed class DiagnosticTests
         public partial class Svc(ICacheClient cache)
         {
             [Cached("items", 60)]
-            public partial Task<IReadOnlyList<Item>> All(int page);
+            public partial Task<IReadOnlyList<Item>> {|CGEN040:All|}(int page);
             private Task<IReadOnlyList<Item>> AllCore(int page) => Task.FromResult<IReadOnlyList<Item>>(new[] { new Item(page) });
 
             [Cached("items", 60)]
-            public partial Dictionary<string, Item?> Map(int page);
+            public partial Dictionary<string, Item?> {|CGEN040:Map|}(int page);
             private Dictionary<string, Item?> MapCore(int page) => new();
 
             [Cached("items", 60)]
-            public partial (int Count, string Label) Tuple(int page);
+            public partial (int Count, string Label) {|CGEN040:Tuple|}(int page);
             private (int Count, string Label) TupleCore(int page) => (page, "x");
 
             [Cached("items", 60)]
-            public partial Tree Walk(int page);
+            public partial Tree {|CGEN040:Walk|}(int page);
             private Tree WalkCore(int page) => new();
 
             [Cached("items", 60)]
-            public partial Counter Count(int page);
+            public partial Counter {|CGEN040:Count|}(int page);
             private Counter CountCore(int page) => new(page);
         }
 
