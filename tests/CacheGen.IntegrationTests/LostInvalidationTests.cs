@@ -126,7 +126,6 @@ public sealed class LostInvalidationTests(ITestOutputHelper output)
         using var replica = RedisServerFixture.Start("--repl-diskless-sync-delay", "0", "--replicaof", "127.0.0.1", primary.Port.ToString(CultureInfo.InvariantCulture));
         await replica.WaitForReplicationAsync(TimeSpan.FromSeconds(10));
         using var cache = await TestCache.CreateAsync(primary.Configuration + "," + replica.Configuration, o => o.InvalidationReplicas = 1);
-        string key = cache.Client.GetFullKey(s_items.Namespace, "w");
         var connecting = Stopwatch.StartNew();
         while (cache.Client.Connecting && connecting.Elapsed < TimeSpan.FromSeconds(10))
         {
@@ -134,9 +133,23 @@ public sealed class LostInvalidationTests(ITestOutputHelper output)
             await Task.Delay(10);
         }
 
-        // act: with the replica linked, the tombstone is on it when the call returns
-        await cache.Client.InvalidateKeyAsync(s_items.Namespace, "w");
-        bool onReplicaAtReturn = await replica.ExistsAsync(key);
+        // act: with the replica linked, the tombstone is on it when the call returns, unless the replica took longer
+        // than InvalidationReplicaTimeoutMs to acknowledge (then the call logs it: event 46); under a loaded suite that
+        // happens, so a short wait is retried with a new key, and a wait that said "acknowledged" must be true
+        bool onReplicaAtReturn = false;
+        for (int attempt = 0; attempt < 10; attempt++)
+        {
+            string target = attempt == 0 ? "w" : "w" + attempt.ToString(CultureInfo.InvariantCulture);
+            int shortBefore = ShortWaits(cache);
+            await cache.Client.InvalidateKeyAsync(s_items.Namespace, target);
+            onReplicaAtReturn = await replica.ExistsAsync(cache.Client.GetFullKey(s_items.Namespace, target));
+            if (ShortWaits(cache) == shortBefore)
+            {
+                break;
+            }
+        }
+
+        int shortWaitsBeforeTheStall = ShortWaits(cache);
 
         // the replica stalls: the wait gives up after InvalidationReplicaTimeoutMs, and the invalidation stands
         replica.Freeze();
@@ -150,9 +163,12 @@ public sealed class LostInvalidationTests(ITestOutputHelper output)
         Assert.True(onReplicaAtReturn, "the tombstone was not on the replica when the invalidation returned");
         Assert.True(await primary.ExistsAsync(cache.Client.GetFullKey(s_items.Namespace, "w2")));
         Assert.Equal(0, cache.Client.GetStatistics().PendingInvalidations);
-        Assert.Single(cache.Logger.Collector.GetSnapshot(), e => e.Id.Id == 46);
+        Assert.Equal(shortWaitsBeforeTheStall + 1, ShortWaits(cache));
         Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(cache.Options.InvalidationReplicaTimeoutMs - 5), TimeSpan.FromMilliseconds(cache.Options.OperationTimeoutMs + 100));
     }
+
+    // event 46: an invalidation's WAIT returned before enough replicas acknowledged it
+    private static int ShortWaits(TestCache cache) => cache.Logger.Collector.GetSnapshot().Count(e => e.Id.Id == 46);
 
     private static async Task WaitUntilReplicatedAsync(RedisServerFixture replica, string key)
     {
