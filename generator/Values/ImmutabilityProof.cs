@@ -80,6 +80,20 @@ internal static class ImmutabilityProof
             return null;
         }
 
+        if (named.IsTupleType)
+        {
+            // a value tuple is copied on every hit (L1 unboxes its own copy): only what its elements reference is shared
+            foreach (var element in named.TupleElements)
+            {
+                if (Check(element.Type, path + "." + element.Name, assembly, visiting, ct) is { } elementProblem)
+                {
+                    return elementProblem;
+                }
+            }
+
+            return null;
+        }
+
         if (definition.StartsWith("System.Collections.", StringComparison.Ordinal))
         {
             string fix = named.TypeArguments.Length == 2 ? "ImmutableDictionary<K, V> or FrozenDictionary<K, V>" : "ImmutableArray<T>, ImmutableList<T> or FrozenSet<T>";
@@ -130,6 +144,9 @@ internal static class ImmutabilityProof
             }
         }
 
+        // a struct is copied on every hit (L1 unboxes its own copy), so its own fields may be writable: only what they
+        // reference is shared between callers
+        bool copied = type.IsValueType;
         for (var t = type; t is not null && t.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); t = t.BaseType)
         {
             string at = t.Equals(type, SymbolEqualityComparer.Default) ? label : TypeLabel(t) + " (a base of '" + label + "')";
@@ -140,7 +157,7 @@ internal static class ImmutabilityProof
 
             foreach (var reference in t.DeclaringSyntaxReferences)
             {
-                if (reference.GetSyntax(ct) is TypeDeclarationSyntax { ParameterList.Parameters.Count: > 0 } declaration and not RecordDeclarationSyntax)
+                if (!copied && reference.GetSyntax(ct) is TypeDeclarationSyntax { ParameterList.Parameters.Count: > 0 } declaration and not RecordDeclarationSyntax)
                 {
                     return path + ": '" + at + "' captures the primary-constructor parameter '" + declaration.ParameterList.Parameters[0].Identifier.ValueText
                         + "', which its members may reassign; make it a record, or assign each parameter to a get-only or init property";
@@ -157,7 +174,7 @@ internal static class ImmutabilityProof
                 switch (member)
                 {
                     case IFieldSymbol field when field.AssociatedSymbol is null && !field.IsConst:
-                        if (!field.IsReadOnly)
+                        if (!field.IsReadOnly && !copied)
                         {
                             return path + "." + field.Name + ": the field is writable; make it readonly";
                         }
@@ -169,7 +186,7 @@ internal static class ImmutabilityProof
 
                         break;
                     case IPropertySymbol { IsIndexer: false } property when !(property.IsImplicitlyDeclared && property.Name == "EqualityContract"):
-                        if (property.SetMethod is { IsInitOnly: false })
+                        if (property.SetMethod is { IsInitOnly: false } && !copied)
                         {
                             return path + "." + property.Name + ": the property has a setter; make it init or get-only";
                         }

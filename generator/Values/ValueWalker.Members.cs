@@ -71,7 +71,8 @@ internal sealed partial class ValueWalker
             }
         }
 
-        if (HasReadOnlyState(chain))
+        // a struct's own state is copied with it (a joiner, an L1 hit each get their copy): only what it references is shared
+        if (type.IsValueType || HasReadOnlyState(chain))
         {
             _readOnlyState.Add(Identify(type)[1]);
         }

@@ -683,7 +683,17 @@ public sealed class DiagnosticTests
             [Cached("items", 60)]
             public partial Task<ImmutableArray<Settable>> {|CGEN040:GetMany|}(int id);
             private Task<ImmutableArray<Settable>> GetManyCore(int id) => Task.FromResult(ImmutableArray<Settable>.Empty);
+
+            [Cached("items", 60)]
+            public partial Task<Bag> {|CGEN040:GetBag|}(int id);
+            private Task<Bag> GetBagCore(int id) => Task.FromResult(new Bag { Ids = [id] });
+
+            [Cached("items", 60)]
+            public partial Task<(int Id, Settable Detail)> {|CGEN040:GetPair|}(int id);
+            private Task<(int Id, Settable Detail)> GetPairCore(int id) => Task.FromResult((id, new Settable()));
         }
+
+        public struct Bag { public List<int> Ids; }
 
         public sealed class Settable { public int Id { get; set; } }
         public sealed record WithList(IReadOnlyList<int> Ids);
@@ -717,7 +727,17 @@ public sealed class DiagnosticTests
             [Cached("items", 60)]
             public partial Task<Point> GetPoint(int id);
             private Task<Point> GetPointCore(int id) => Task.FromResult(new Point(id, id));
+
+            [Cached("items", 60)]
+            public partial Task<Tally> GetTally(int id);
+            private Task<Tally> GetTallyCore(int id) => Task.FromResult(new Tally { Count = id, Label = "x" });
+
+            [Cached("items", 60)]
+            public partial Task<(int Count, string Label)> GetPair(int id);
+            private Task<(int Count, string Label)> GetPairCore(int id) => Task.FromResult((id, "x"));
         }
+
+        public struct Tally { public int Count; public string Label; }
 
         public enum Kind { A, B }
         public sealed record Order(int Id, string Name, ImmutableArray<Item> Lines, Kind Kind, DateTime At, decimal? Total, FrozenDictionary<string, int> Counts);
@@ -745,7 +765,7 @@ public sealed class DiagnosticTests
             private Dictionary<string, Item?> MapCore(int page) => new();
 
             [Cached("items", 60)]
-            public partial (int Count, string Label) {|CGEN040:Tuple|}(int page);
+            public partial (int Count, string Label) Tuple(int page);
             private (int Count, string Label) TupleCore(int page) => (page, "x");
 
             [Cached("items", 60)]

@@ -41,6 +41,6 @@ public sealed class ClusterFailoverTests(RedisClusterFixture cluster, ITestOutpu
         }
 
         // assert
-        result.AssertFollowed(output, cache.Client);
+        result.AssertFollowed(output, cache.Client, backAfterFault: TimeSpan.FromSeconds(5));
     }
 }
