@@ -152,8 +152,7 @@ public sealed partial class CacheClient
     }
 
     /// <summary>The TTL an entry is written with, before jitter (jitter only lengthens it).</summary>
-    private TimeSpan MethodTtl(CachedMethod method) =>
-        TimeSpan.FromSeconds(_options.Namespaces.TryGetValue(method.Namespace, out var ns) && ns.TtlSeconds is int s ? s : method.Ttl.TotalSeconds);
+    private TimeSpan MethodTtl(CachedMethod method) => TimeSpan.FromSeconds(BaseTtlSeconds(method));
 
     /// <summary>
     /// Runs inside the invalidation's store operation, once Redis has applied it: this process's L1 drops the entries

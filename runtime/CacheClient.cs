@@ -214,9 +214,13 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
         return Convert.ToHexStringLower(bytes);
     }
 
+    /// <summary>The TTL an entry of <paramref name="method"/> is written with, before jitter: the namespace's override, else the method's.</summary>
+    private double BaseTtlSeconds(CachedMethod method) =>
+        _options.Namespaces.TryGetValue(method.Namespace, out var ns) && ns.TtlSeconds is int s ? s : method.Ttl.TotalSeconds;
+
     private TimeSpan EntryTtl(CachedMethod method)
     {
-        int seconds = _options.Namespaces.TryGetValue(method.Namespace, out var ns) && ns.TtlSeconds is int s ? s : (int)method.Ttl.TotalSeconds;
+        int seconds = (int)BaseTtlSeconds(method);
         double jittered = seconds * (_options.TtlJitter > 0 ? 1 + (Random.Shared.NextDouble() * _options.TtlJitter) : 1);
 
         // capped after the jitter: invalidation stamps (MaxTtlSeconds) must outlive every entry that recorded an older stamp

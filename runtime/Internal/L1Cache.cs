@@ -27,7 +27,8 @@ internal sealed class L1Cache
     private const int EntryOverhead = 96;
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Cell> _scopes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Cell> _namespaces = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Cell> _tags = new(StringComparer.Ordinal);
     private readonly long[] _stripes = new long[StripeCount];
     private readonly Lock _evictLock = new();
     private readonly int _maxEntries;
@@ -57,7 +58,7 @@ internal sealed class L1Cache
     public Snapshot Take(string @namespace, string fullKey, string[]? tags)
     {
         int stripe = (StringComparer.Ordinal.GetHashCode(fullKey) & int.MaxValue) % StripeCount;
-        var ns = Scope("n:" + @namespace);
+        var ns = Scope(_namespaces, @namespace);
         Cell[]? tagCells = null;
         long[]? tagVersions = null;
         if (tags is { Length: > 0 })
@@ -66,7 +67,7 @@ internal sealed class L1Cache
             tagVersions = new long[tags.Length];
             for (int i = 0; i < tags.Length; i++)
             {
-                tagCells[i] = Scope("t:" + tags[i]);
+                tagCells[i] = Scope(_tags, tags[i]);
             }
         }
 
@@ -141,10 +142,10 @@ internal sealed class L1Cache
     }
 
     /// <summary>A namespace was invalidated.</summary>
-    public void InvalidateNamespace(string @namespace) => Interlocked.Increment(ref Scope("n:" + @namespace).Version);
+    public void InvalidateNamespace(string @namespace) => Interlocked.Increment(ref Scope(_namespaces, @namespace).Version);
 
     /// <summary>A tag was invalidated.</summary>
-    public void InvalidateTag(string tag) => Interlocked.Increment(ref Scope("t:" + tag).Version);
+    public void InvalidateTag(string tag) => Interlocked.Increment(ref Scope(_tags, tag).Version);
 
     /// <summary>Everything goes: a clear, a pattern delete, or messages that may have been lost.</summary>
     public void InvalidateAll()
@@ -174,8 +175,8 @@ internal sealed class L1Cache
         return true;
     }
 
-    private Cell Scope(string name) =>
-        _scopes.TryGetValue(name, out var cell) ? cell : _scopes.GetOrAdd(name, static _ => new Cell());
+    private static Cell Scope(ConcurrentDictionary<string, Cell> scopes, string name) =>
+        scopes.TryGetValue(name, out var cell) ? cell : scopes.GetOrAdd(name, static _ => new Cell());
 
     private void Remove(string fullKey, Entry entry)
     {
