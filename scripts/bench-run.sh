@@ -3,6 +3,7 @@
 #
 #   scripts/bench-run.sh client [BenchmarkDotNet args]   # StackExchange.Redis client study (every version × knob)
 #   scripts/bench-run.sh hit    [BenchmarkDotNet args]   # side-by-side hit paths (CacheGen, FusionCache, HybridCache, …)
+#   scripts/bench-run.sh hit-counts [name filter]         # the same setups: exact bytes and work items per hit, no BDN
 #   scripts/bench-run.sh generator [args]                 # generator and analyzer benchmarks (no Redis needed)
 #   scripts/bench-run.sh client-hops [rounds]             # client study: context switches and work items per GET
 #
@@ -17,11 +18,16 @@ suite="${1:-}"
 shift || true
 case "$suite" in
   client|client-hops) project=benchmarks/CacheGen.ClientStudy ;;
-  hit) project=benchmarks/CacheGen.HitPath ;;
+  hit|hit-counts) project=benchmarks/CacheGen.HitPath ;;
   generator) project=benchmarks/CacheGen.Benchmarks ;;
-  *) echo "usage: $0 client|client-hops|hit|generator [BenchmarkDotNet args]" >&2; exit 2 ;;
+  *) echo "usage: $0 client|client-hops|hit|hit-counts|generator [BenchmarkDotNet args]" >&2; exit 2 ;;
 esac
-if [ "$#" -eq 0 ] && [ "$suite" != client-hops ]; then set -- --filter '*'; fi
+if [ "$#" -eq 0 ] && [ "$suite" = hit ]; then
+  # the side-by-side tables of docs/benchmarks.md (MissPath and InvalidationWait run only when asked for by --filter)
+  set -- --filter '*RedisHit*' '*MemoryHit*'
+elif [ "$#" -eq 0 ] && [ "$suite" != client-hops ] && [ "$suite" != hit-counts ]; then
+  set -- --filter '*'
+fi
 
 if ! command -v redis-server >/dev/null 2>&1; then
   echo "redis-server is missing: installing Debian's redis-server"
@@ -64,6 +70,9 @@ if [ "$suite" = client-hops ]; then
       CLIENTSTUDY_KNOB="$knob" dotnet "$out/CacheGen.ClientStudy.dll" --hops "${1:-5}" | sed "s/^HOPS /HOPS $version /"
     done
   done
+elif [ "$suite" = hit-counts ]; then
+  HITPATH_SEREDIS="${HITPATH_VERSIONS:-3.4.35}"
+  dotnet run -c Release --project "$project" -p:SeRedisVersion="${HITPATH_SEREDIS%%,*}" -- --counts "$@"
 else
   dotnet run -c Release --project "$project" -- "$@"
 fi
