@@ -16,6 +16,9 @@ public sealed partial class CacheClient
     private long _syncAbandoned;
     private long _syncAbandonedLoggedAt;
 
+    /// <summary>The stamp keys of an untagged read, per namespace: the same two on every read, made once.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> _scopeStampKeys = new(StringComparer.Ordinal);
+
     /// <inheritdoc/>
     public ValueTask<T> GetOrSetAsync<TState, T>(
         CachedMethod method,
@@ -63,7 +66,8 @@ public sealed partial class CacheClient
 
         while (true)
         {
-            var flight = JoinOrCreate<T>(method.Namespace, fullKey, tags, out bool created);
+            // a synchronous owner never leaves its flight: it needs no token source
+            var flight = JoinOrCreate<T>(method.Namespace, fullKey, tags, cancellable: false, out bool created);
             if (flight is null)
             {
                 return Compute(method, fullKey, tags, state, factory);
@@ -131,7 +135,7 @@ public sealed partial class CacheClient
     /// since it started, or a new one (<paramref name="created"/>: the caller runs it). Null when another type is in
     /// flight under the key.
     /// </summary>
-    private Flight<T>? JoinOrCreate<T>(string @namespace, string fullKey, string[]? tags, out bool created)
+    private Flight<T>? JoinOrCreate<T>(string @namespace, string fullKey, string[]? tags, bool cancellable, out bool created)
     {
         while (true)
         {
@@ -152,7 +156,7 @@ public sealed partial class CacheClient
                     return joined;
                 }
 
-                var replacement = new Flight<T>(@namespace, tags);
+                var replacement = new Flight<T>(@namespace, tags, cancellable);
                 if (_flights.TryUpdate(fullKey, replacement, existing))
                 {
                     created = true;
@@ -162,7 +166,7 @@ public sealed partial class CacheClient
                 continue;
             }
 
-            var flight = new Flight<T>(@namespace, tags);
+            var flight = new Flight<T>(@namespace, tags, cancellable);
             if (_flights.TryAdd(fullKey, flight))
             {
                 created = true;
@@ -233,7 +237,26 @@ public sealed partial class CacheClient
         }
     }
 
-    private async ValueTask<T> GetOrSetSharedAsync<TState, T>(
+    /// <summary>
+    /// The async path after L1: the caller that starts a key's flight computes it in its own flow
+    /// (<see cref="OwnFlightAsync"/>); a caller that finds one running waits for it.
+    /// </summary>
+    private ValueTask<T> GetOrSetSharedAsync<TState, T>(
+        CachedMethod method,
+        string fullKey,
+        string[]? tags,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<T>> factory,
+        CancellationToken cancellationToken)
+    {
+        var flight = JoinOrCreate<T>(method.Namespace, fullKey, tags, cancellationToken.CanBeCanceled, out bool created);
+        return new ValueTask<T>(created
+            ? OwnFlightAsync(flight!, method, fullKey, tags, state, factory, cancellationToken)
+            : JoinFlightAsync(flight, method, fullKey, tags, state, factory, cancellationToken));
+    }
+
+    private async Task<T> JoinFlightAsync<TState, T>(
+        Flight<T>? flight,
         CachedMethod method,
         string fullKey,
         string[]? tags,
@@ -243,68 +266,110 @@ public sealed partial class CacheClient
     {
         while (true)
         {
-            var flight = JoinOrCreate<T>(method.Namespace, fullKey, tags, out bool created);
             if (flight is null)
             {
                 return await ComputeAsync(method, fullKey, tags, state, factory, cancellationToken).ConfigureAwait(false);
             }
 
-            if (created)
-            {
-                _ = RunFlightAsync(flight, method, fullKey, tags, state, factory);
-            }
-
+            // recorded as it joins; a caller that gives up records its next attempt too
+            CacheCall.Joined(method, fullKey);
             try
             {
-                if (created)
-                {
-                    // the caller's own computation: only its token bounds the wait
-                    return await flight.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                // recorded as it joins; a caller that gives up records its next attempt too
-                CacheCall.Joined(method, fullKey);
-                try
-                {
-                    return CopyForJoiner(method, await flight.Task.WaitAsync(TimeSpan.FromMilliseconds(_options.JoinTimeoutMs), _time, cancellationToken).ConfigureAwait(false));
-                }
-                catch (TimeoutException) when (!flight.Task.IsCompleted)
-                {
-                    GiveUp(method, fullKey, flight);
-                }
+                return CopyForJoiner(method, await flight.Task.WaitAsync(TimeSpan.FromMilliseconds(_options.JoinTimeoutMs), _time, cancellationToken).ConfigureAwait(false));
+            }
+            catch (TimeoutException) when (!flight.Task.IsCompleted)
+            {
+                GiveUp(method, fullKey, flight);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 flight.Leave();
                 throw;
             }
+
+            flight = JoinOrCreate<T>(method.Namespace, fullKey, tags, cancellationToken.CanBeCanceled, out bool created);
+            if (created)
+            {
+                return await OwnFlightAsync(flight!, method, fullKey, tags, state, factory, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
-    private async Task RunFlightAsync<TState, T>(
+    /// <summary>
+    /// Runs a flight this caller created and returns its value directly (no hop through the joiners' task); the
+    /// flight is completed for whoever joined meanwhile. A caller whose token can be cancelled waits on the computation
+    /// with that token: if it gives up, the computation goes on for the joiners (cancelled when the last one leaves).
+    /// </summary>
+    private async Task<T> OwnFlightAsync<TState, T>(
         Flight<T> flight,
         CachedMethod method,
         string fullKey,
         string[]? tags,
         TState state,
-        Func<TState, CancellationToken, ValueTask<T>> factory)
+        Func<TState, CancellationToken, ValueTask<T>> factory,
+        CancellationToken cancellationToken)
+    {
+        T value;
+        if (!cancellationToken.CanBeCanceled)
+        {
+            try
+            {
+                value = await ComputeAsync(method, fullKey, tags, state, factory, flight.Token).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                EndFlight(fullKey, flight, e);
+                throw;
+            }
+        }
+        else
+        {
+            var computation = ComputeAsync(method, fullKey, tags, state, factory, flight.Token);
+            try
+            {
+                value = await computation.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // the caller's own token: it leaves, the computation's outcome still goes to the joiners
+                flight.Leave();
+                _ = EndFlightWhenDoneAsync(fullKey, flight, computation);
+                throw;
+            }
+            catch (Exception e)
+            {
+                EndFlight(fullKey, flight, e);
+                throw;
+            }
+        }
+
+        // leave the table first, so a caller arriving now reads the store instead of a finished flight
+        _flights.TryRemove(new KeyValuePair<string, object>(fullKey, flight));
+        flight.Complete(value);
+        return value;
+    }
+
+    private async Task EndFlightWhenDoneAsync<T>(string fullKey, Flight<T> flight, Task<T> computation)
     {
         try
         {
-            T value = await ComputeAsync(method, fullKey, tags, state, factory, flight.Token).ConfigureAwait(false);
-
-            // leave the table first, so a caller arriving now reads the store instead of a finished flight
+            T value = await computation.ConfigureAwait(false);
             _flights.TryRemove(new KeyValuePair<string, object>(fullKey, flight));
             flight.Complete(value);
         }
         catch (Exception e)
         {
-            _flights.TryRemove(new KeyValuePair<string, object>(fullKey, flight));
-            flight.Fail(e);
+            EndFlight(fullKey, flight, e);
         }
     }
 
-    private async ValueTask<T> ComputeAsync<TState, T>(
+    private void EndFlight<T>(string fullKey, Flight<T> flight, Exception error)
+    {
+        _flights.TryRemove(new KeyValuePair<string, object>(fullKey, flight));
+        flight.Fail(error);
+    }
+
+    private async Task<T> ComputeAsync<TState, T>(
         CachedMethod method,
         string fullKey,
         string[]? tags,
@@ -352,14 +417,7 @@ public sealed partial class CacheClient
             return default;
         }
 
-        // the prefix's epoch, the namespace stamp, then one stamp per tag (KeyLayout: StampsOffset)
-        var stampKeys = new string[StampsOffset + (tags?.Length ?? 0)];
-        stampKeys[0] = EpochKey;
-        stampKeys[1] = NamespaceStampKey(ns);
-        for (int i = StampsOffset; i < stampKeys.Length; i++)
-        {
-            stampKeys[i] = TagStampKey(tags![i - StampsOffset]);
-        }
+        string[] stampKeys = StampKeys(ns, tags);
 
         var l1 = L1Snapshot(method, fullKey, tags);
         long startedAt = _time.GetTimestamp();
@@ -454,9 +512,49 @@ public sealed partial class CacheClient
             static (store, s, ct) => store.WriteIfUnchangedAsync(s.fullKey, ReadOnlyMemory<byte>.Empty, s.reservation, s.ttl, ct),
             cancellationToken).ConfigureAwait(false);
 
+        if (ok && !reserved)
+        {
+            // the read may have taken a key of another type for an absent one (Redis MGET): a plain read of the key
+            // tells it apart, and such a key is overwritten like any foreign value
+            var (reread, again) = await ExecuteStoreAsync(
+                StoreOperation.Read,
+                ns,
+                fullKey,
+                static (store, key, ct) => store.ReadAsync(key, [], ct),
+                cancellationToken).ConfigureAwait(false);
+            if (reread && ReferenceEquals(again.Value, Stores.RedisCacheStore.WrongTypeMarker))
+            {
+                return new Lookup<T>(false, default, true, again.Value, stamps, startedAt, adminEpoch, l1);
+            }
+        }
+
         // not reserved: another writer (another process's write-back, an invalidation) came first, or the store refused
         // (a fault, OOM): this call's value is not written back
         return new Lookup<T>(false, default, ok && reserved, reservation, stamps, startedAt, adminEpoch, l1);
+    }
+
+    /// <summary>
+    /// The stamps a read of an entry must check: the prefix's epoch, the namespace stamp, then one stamp per tag
+    /// (KeyLayout: StampsOffset). Shared, never written to, for an untagged read.
+    /// </summary>
+    private string[] StampKeys(string ns, string[]? tags)
+    {
+        if (tags is not { Length: > 0 })
+        {
+            return _scopeStampKeys.TryGetValue(ns, out string[]? keys)
+                ? keys
+                : _scopeStampKeys.GetOrAdd(ns, static (n, client) => [client.EpochKey, client.NamespaceStampKey(n)], this);
+        }
+
+        var stampKeys = new string[StampsOffset + tags.Length];
+        stampKeys[0] = EpochKey;
+        stampKeys[1] = NamespaceStampKey(ns);
+        for (int i = StampsOffset; i < stampKeys.Length; i++)
+        {
+            stampKeys[i] = TagStampKey(tags[i - StampsOffset]);
+        }
+
+        return stampKeys;
     }
 
     private void Miss(string ns, string fullKey)

@@ -37,27 +37,57 @@ internal abstract class Flight
 /// One in-process computation of a key that concurrent callers share (single-flight). The factory is
 /// cancelled only when every caller waiting on it has cancelled.
 /// </summary>
+/// <remarks>
+/// Most flights are never joined (one caller, an uncontended key): the caller that created the flight runs the
+/// computation in its own async flow and gets the value directly, so the task joiners wait on is made only when
+/// someone joins, and the token source only when the creator's own token can be cancelled (a creator that cannot
+/// cancel never leaves, so the last-one-out rule can never fire).
+/// </remarks>
 internal sealed class Flight<T> : Flight
 {
-    private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _cancellation = new();
-    private readonly Lock _lock = new();
+    private readonly CancellationTokenSource? _cancellation;
+    private TaskCompletionSource<T>? _result;
+    private T? _value;
+    private Exception? _error;
+    private int _state; // 0 running, 1 completed, 2 failed
     private int _waiters = 1;
     private bool _abandoned;
 
-    public Flight(string @namespace, string[]? tags = null)
+    /// <summary>Creates a flight; <paramref name="cancellable"/>: whether its creator's token can be cancelled.</summary>
+    public Flight(string @namespace, string[]? tags = null, bool cancellable = true)
         : base(@namespace, tags)
     {
+        _cancellation = cancellable ? new CancellationTokenSource() : null;
     }
 
-    public Task<T> Task => _result.Task;
+    /// <summary>Gets what joiners wait on (made on first use; already completed when the flight has ended).</summary>
+    public Task<T> Task
+    {
+        get
+        {
+            lock (this)
+            {
+                if (_result is null)
+                {
+                    _result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    if (_state != 0)
+                    {
+                        SetResult(_result);
+                    }
+                }
 
-    public CancellationToken Token => _cancellation.Token;
+                return _result.Task;
+            }
+        }
+    }
+
+    /// <summary>Gets the token the computation runs under: cancelled when every waiter has left.</summary>
+    public CancellationToken Token => _cancellation?.Token ?? CancellationToken.None;
 
     /// <summary>Joins as one more waiter; false once every earlier waiter has left (the flight is being cancelled).</summary>
     public bool TryJoin()
     {
-        lock (_lock)
+        lock (this)
         {
             if (_waiters == 0 || IsClosed)
             {
@@ -76,7 +106,7 @@ internal sealed class Flight<T> : Flight
     public bool Abandon()
     {
         bool first;
-        lock (_lock)
+        lock (this)
         {
             first = !_abandoned;
             _abandoned = true;
@@ -91,28 +121,56 @@ internal sealed class Flight<T> : Flight
     /// <summary>A waiter cancelled; the last one to leave cancels the factory.</summary>
     public void Leave()
     {
-        lock (_lock)
+        lock (this)
         {
             if (--_waiters == 0)
             {
-                _cancellation.Cancel();
+                _cancellation?.Cancel();
             }
         }
     }
 
     // the token source is never disposed: a waiter may still call Leave() as the flight completes, and a
     // source without timers holds nothing that needs disposing
-    public void Complete(T value) => _result.TrySetResult(value);
+    public void Complete(T value) => End(1, value, null);
 
-    public void Fail(Exception exception)
+    public void Fail(Exception exception) => End(2, default, exception);
+
+    private void End(int state, T? value, Exception? error)
     {
-        if (exception is OperationCanceledException oce)
+        TaskCompletionSource<T>? result;
+        lock (this)
         {
-            _result.TrySetCanceled(oce.CancellationToken);
+            if (_state != 0)
+            {
+                return;
+            }
+
+            _value = value;
+            _error = error;
+            _state = state;
+            result = _result;
+        }
+
+        if (result is not null)
+        {
+            SetResult(result);
+        }
+    }
+
+    private void SetResult(TaskCompletionSource<T> result)
+    {
+        if (_state == 1)
+        {
+            result.TrySetResult(_value!);
+        }
+        else if (_error is OperationCanceledException oce)
+        {
+            result.TrySetCanceled(oce.CancellationToken);
         }
         else
         {
-            _result.TrySetException(exception);
+            result.TrySetException(_error!);
         }
     }
 }
