@@ -66,7 +66,7 @@ public sealed partial class CacheClient
     /// Whether L1 may serve now: as <see cref="L1Writable"/>, or, with <see cref="CacheGenL1Options.ServeWhileStoreDown"/>,
     /// while the circuit is open (nothing reaches Redis, from here at least).
     /// </summary>
-    private bool L1Readable => L1Writable || (_backplane is not null && (_options.L1.ServeWhileStoreDown && _breaker.State == CircuitState.Open));
+    private bool L1Readable => L1Writable || (_backplane is not null && (_options.L1.ServeWhileStoreDown && CircuitState == CircuitState.Open));
 
     /// <summary>A hit from L1: the instance of a deeply immutable type, else a copy deserialized from the bytes kept.</summary>
     private bool TryGetL1<T>(CachedMethod method, string fullKey, string[]? tags, out T value)
@@ -107,7 +107,7 @@ public sealed partial class CacheClient
         using var call = CacheCall.Begin(method, fullKey, _store.Name, _options, _time);
         call?.OnHit(entry.CreatedUnixMs);
         Interlocked.Increment(ref _hits);
-        _metrics.Request("hit", method.Namespace);
+        _metrics.Request(RequestResult.Hit, method.Namespace);
         return true;
     }
 
