@@ -255,6 +255,23 @@ public sealed partial class CacheClient
             : JoinFlightAsync(flight, method, fullKey, tags, state, factory, cancellationToken));
     }
 
+    /// <summary>
+    /// Runs a flight this caller created and returns its value directly (no hop through the joiners' task); the
+    /// flight is completed for whoever joined meanwhile. A caller whose token can be cancelled waits on the computation
+    /// with that token: if it gives up, the computation goes on for the joiners (cancelled when the last one leaves).
+    /// </summary>
+    private Task<T> OwnFlightAsync<TState, T>(
+        Flight<T> flight,
+        CachedMethod method,
+        string fullKey,
+        string[]? tags,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<T>> factory,
+        CancellationToken cancellationToken) =>
+        cancellationToken.CanBeCanceled
+            ? OwnCancellableFlightAsync(flight, method, fullKey, tags, state, factory, cancellationToken)
+            : ComputeAsync(method, fullKey, tags, state, factory, flight.Token, flight);
+
     private async Task<T> JoinFlightAsync<TState, T>(
         Flight<T>? flight,
         CachedMethod method,
@@ -295,12 +312,7 @@ public sealed partial class CacheClient
         }
     }
 
-    /// <summary>
-    /// Runs a flight this caller created and returns its value directly (no hop through the joiners' task); the
-    /// flight is completed for whoever joined meanwhile. A caller whose token can be cancelled waits on the computation
-    /// with that token: if it gives up, the computation goes on for the joiners (cancelled when the last one leaves).
-    /// </summary>
-    private async Task<T> OwnFlightAsync<TState, T>(
+    private async Task<T> OwnCancellableFlightAsync<TState, T>(
         Flight<T> flight,
         CachedMethod method,
         string fullKey,
@@ -310,37 +322,22 @@ public sealed partial class CacheClient
         CancellationToken cancellationToken)
     {
         T value;
-        if (!cancellationToken.CanBeCanceled)
+        var computation = ComputeAsync(method, fullKey, tags, state, factory, flight.Token);
+        try
         {
-            try
-            {
-                value = await ComputeAsync(method, fullKey, tags, state, factory, flight.Token).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                EndFlight(fullKey, flight, e);
-                throw;
-            }
+            value = await computation.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        else
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            var computation = ComputeAsync(method, fullKey, tags, state, factory, flight.Token);
-            try
-            {
-                value = await computation.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                // the caller's own token: it leaves, the computation's outcome still goes to the joiners
-                flight.Leave();
-                _ = EndFlightWhenDoneAsync(fullKey, flight, computation);
-                throw;
-            }
-            catch (Exception e)
-            {
-                EndFlight(fullKey, flight, e);
-                throw;
-            }
+            // the caller's own token: it leaves, the computation's outcome still goes to the joiners
+            flight.Leave();
+            _ = EndFlightWhenDoneAsync(fullKey, flight, computation);
+            throw;
+        }
+        catch (Exception e)
+        {
+            EndFlight(fullKey, flight, e);
+            throw;
         }
 
         // leave the table first, so a caller arriving now reads the store instead of a finished flight
@@ -369,21 +366,92 @@ public sealed partial class CacheClient
         flight.Fail(error);
     }
 
+    /// <summary>
+    /// One caller's computation: the store read, and on a miss the factory and the write-back. With
+    /// <paramref name="owned"/>, also ends that flight (removed from the table, then completed for its joiners). On Redis
+    /// the read is awaited here, so a hit costs this one async frame (docs/design.md "The Redis hit path").
+    /// </summary>
     private async Task<T> ComputeAsync<TState, T>(
         CachedMethod method,
         string fullKey,
         string[]? tags,
         TState state,
         Func<TState, CancellationToken, ValueTask<T>> factory,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Flight<T>? owned = null)
     {
-        using var call = CacheCall.Begin(method, fullKey, _store.Name, _options, _time);
-        var lookup = await LookupAsync<T>(method, fullKey, tags, cancellationToken).ConfigureAwait(false);
-        if (lookup.Hit)
+        T value;
+        try
         {
-            return lookup.Value!;
+            using var call = CacheCall.Begin(method, fullKey, _store.Name, _options, _time);
+            Lookup<T> lookup = default;
+            if (!_access.ReadsRedis)
+            {
+                lookup = await LookupAsync<T>(method, fullKey, tags, cancellationToken).ConfigureAwait(false);
+            }
+            else if (BeginLookup(method, fullKey, tags, out var start))
+            {
+                string ns = method.Namespace;
+                if (!_access.TryBeginRead(ns, fullKey, start.StampKeys, out var reply, out long readStarted))
+                {
+                    ReadFailed(ns);
+                }
+                else
+                {
+                    Exception? fault = null;
+                    try
+                    {
+                        await _access.BoundRead(reply, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+                    {
+                        fault = e;
+                    }
+
+                    if (!_access.EndRead(reply, fault, ns, readStarted, out var read))
+                    {
+                        ReadFailed(ns);
+                    }
+                    else if (cancellationToken.IsCancellationRequested)
+                    {
+                        // as LookupAsync: the caller gave up while the reply was on its way
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+                    else if (!TryEndLookup(method, fullKey, tags, read, start, out lookup))
+                    {
+                        lookup = await LookupSlowAsync<T>(method, fullKey, tags, read, start, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+
+            value = lookup.Hit ? lookup.Value! : await MissAsync(method, fullKey, tags, state, factory, lookup, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (owned is not null)
+        {
+            EndFlight(fullKey, owned, e);
+            throw;
         }
 
+        if (owned is not null)
+        {
+            // leave the table first, so a caller arriving now reads the store instead of a finished flight
+            _flights.TryRemove(new KeyValuePair<string, object>(fullKey, owned));
+            owned.Complete(value);
+        }
+
+        return value;
+    }
+
+    /// <summary>A miss: runs the factory and writes back, waiting for the write at most what the read left of the operation timeout.</summary>
+    private async Task<T> MissAsync<TState, T>(
+        CachedMethod method,
+        string fullKey,
+        string[]? tags,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<T>> factory,
+        Lookup<T> lookup,
+        CancellationToken cancellationToken)
+    {
         // the caller waits for the cache at most one operation timeout in all: the write-back gets what the read left
         TimeSpan budget = TimeSpan.FromMilliseconds(_options.OperationTimeoutMs) - _time.GetElapsedTime(lookup.StartedAt);
         T value = await factory(state, cancellationToken).ConfigureAwait(false);
@@ -409,34 +477,80 @@ public sealed partial class CacheClient
     /// <summary>Reads the entry and the stamps it must match. Never throws for a store fault.</summary>
     private async ValueTask<Lookup<T>> LookupAsync<T>(CachedMethod method, string fullKey, string[]? tags, CancellationToken cancellationToken)
     {
-        string ns = method.Namespace;
-        if (BypassesStore(ns, fullKey, tags))
+        if (!BeginLookup(method, fullKey, tags, out var start))
         {
-            // an invalidation of this entry has not reached the store yet: what the store holds may be stale
-            Miss(ns, fullKey);
             return default;
         }
 
-        string[] stampKeys = StampKeys(ns, tags);
-
-        var l1 = L1Snapshot(method, fullKey, tags);
-        long startedAt = _time.GetTimestamp();
-        long adminEpoch = Volatile.Read(ref _adminEpoch);
-        var (ok, read) = await _access.ReadAsync(ns, fullKey, stampKeys, cancellationToken).ConfigureAwait(false);
+        var (ok, read) = await _access.ReadAsync(method.Namespace, fullKey, start.StampKeys, cancellationToken).ConfigureAwait(false);
         if (!ok)
         {
-            Interlocked.Increment(ref _misses);
-            _metrics.Request(RequestResult.Error, ns);
+            ReadFailed(method.Namespace);
             return default;
         }
 
         // a synchronous caller that stopped waiting has been served without the cache: nothing more to count or write
         cancellationToken.ThrowIfCancellationRequested();
+        return TryEndLookup<T>(method, fullKey, tags, read, start, out var lookup)
+            ? lookup
+            : await LookupSlowAsync<T>(method, fullKey, tags, read, start, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>What a lookup fixes before its read: false (a counted miss) when the store must not be read now.</summary>
+    private bool BeginLookup(CachedMethod method, string fullKey, string[]? tags, out LookupStart start)
+    {
+        if (BypassesStore(method.Namespace, fullKey, tags))
+        {
+            // an invalidation of this entry has not reached the store yet: what the store holds may be stale
+            Miss(method.Namespace, fullKey);
+            start = default;
+            return false;
+        }
+
+        string[] stampKeys = StampKeys(method.Namespace, tags);
+        var l1 = L1Snapshot(method, fullKey, tags);
+        start = new LookupStart(stampKeys, l1, _time.GetTimestamp(), Volatile.Read(ref _adminEpoch));
+        return true;
+    }
+
+    /// <summary>The read failed or was refused (counted by the accessor): a miss served without the cache.</summary>
+    private void ReadFailed(string ns)
+    {
+        Interlocked.Increment(ref _misses);
+        _metrics.Request(RequestResult.Error, ns);
+    }
+
+    /// <summary>A read that returned: true with a hit when its entry is sound; false for everything else (<see cref="LookupSlowAsync"/>).</summary>
+    private bool TryEndLookup<T>(CachedMethod method, string fullKey, string[]? tags, StoreRead read, LookupStart start, out Lookup<T> lookup)
+    {
+        lookup = default;
+        if (read.Value is not { } bytes || !read.TryGetStampBytes(out var reply) || !TryHit(method, fullKey, tags, bytes, reply, out T? hit))
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _hits);
+        _metrics.Request(RequestResult.Hit, method.Namespace);
+        Log.Hit(_logger, fullKey);
+        L1FromStore(method, fullKey, tags, start.L1, hit, bytes);
+        lookup = new Lookup<T>(true, hit, false, default, null, start.StartedAt, start.AdminEpoch, start.L1);
+        return true;
+    }
+
+    /// <summary>A read that is not a plain hit: missing stamps recreated, the entry decoded (corruption counted), a miss, the reservation.</summary>
+    private async ValueTask<Lookup<T>> LookupSlowAsync<T>(CachedMethod method, string fullKey, string[]? tags, StoreRead read, LookupStart start, CancellationToken cancellationToken)
+    {
+        string ns = method.Namespace;
+        string[] stampKeys = start.StampKeys;
+        var l1 = start.L1;
+        long startedAt = start.StartedAt;
+        long adminEpoch = start.AdminEpoch;
+        byte[]? entryBytes = read.Value;
 
         // a missing stamp (evicted, expired, flushed, deleted by hand) means "invalidated at an unknown time", never
         // "never invalidated": it is recreated with a new value, so no entry written before can match it, and the read
         // is a counted miss. A stamp always exists before the first write that records it
-        string?[] stamps = read.Stamps;
+        string?[] stamps = read.Stamps();
         bool stampMissing = false;
         for (int i = 0; i < stamps.Length; i++)
         {
@@ -468,7 +582,7 @@ public sealed partial class CacheClient
             _metrics.Error(StoreErrorType.StampMissing, StoreOperation.Read, ns);
         }
 
-        if (read.Value is { } bytes)
+        if (entryBytes is { } bytes)
         {
             header = bytes.AsMemory(0, Math.Min(bytes.Length, Envelope.HeaderLength));
             // decoded even when a stamp was missing, so a corrupt entry is still counted and overwritten
@@ -483,7 +597,7 @@ public sealed partial class CacheClient
         }
 
         Miss(ns, fullKey);
-        if (read.Value is null && !CheckReadOnly().Writes)
+        if (entryBytes is null && !CheckReadOnly().Writes)
         {
             return await ReserveAsync<T>(ns, fullKey, stamps, startedAt, adminEpoch, l1, cancellationToken).ConfigureAwait(false);
         }
@@ -517,7 +631,7 @@ public sealed partial class CacheClient
                 fullKey,
                 static (store, key, ct) => store.ReadAsync(key, [], ct),
                 cancellationToken).ConfigureAwait(false);
-            if (reread && ReferenceEquals(again.Value, Stores.RedisCacheStore.WrongTypeMarker))
+            if (reread && again.Value is { } other && other.AsSpan().SequenceEqual(Stores.RedisCacheStore.WrongTypeMarker))
             {
                 return new Lookup<T>(false, default, true, again.Value, stamps, startedAt, adminEpoch, l1);
             }
@@ -558,6 +672,32 @@ public sealed partial class CacheClient
         _metrics.Request(RequestResult.Miss, ns);
         Log.Miss(_logger, fullKey);
         CacheCall.Current?.OnMiss();
+    }
+
+    /// <summary>
+    /// The hit path's check of a Redis reply: a sound entry of this key, type and stamps, compared in place as UTF-8
+    /// (nothing decoded but the value). False sends the read down the general path, which decodes, counts and logs
+    /// what is wrong (<see cref="TryDecode"/>).
+    /// </summary>
+    private bool TryHit<T>(CachedMethod method, string fullKey, string[]? tags, byte[] bytes, StackExchange.Redis.RedisValue[] reply, out T? value)
+    {
+        value = default;
+        if (!Envelope.TryMatch(bytes, fullKey, method.SchemaFingerprint, reply, tags, out long createdUnixMs, out int payloadStart))
+        {
+            return false;
+        }
+
+        try
+        {
+            value = DeserializeValue<T>(method, bytes.AsMemory(payloadStart));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return false;
+        }
+
+        CacheCall.Current?.OnHit(createdUnixMs);
+        return true;
     }
 
     private bool TryDecode<T>(CachedMethod method, string fullKey, string[]? tags, byte[] bytes, string?[] stamps, out T? value)
@@ -718,6 +858,9 @@ public sealed partial class CacheClient
 
         return default;
     }
+
+    /// <summary>What a lookup fixed before its read: the stamp keys, the L1 versions, when it started, the operator-delete epoch.</summary>
+    private readonly record struct LookupStart(string[] StampKeys, L1Cache.Snapshot? L1, long StartedAt, long AdminEpoch);
 
     /// <summary>The result of reading one entry.</summary>
     private readonly record struct Lookup<T>(bool Hit, T? Value, bool CanWrite, ReadOnlyMemory<byte> Header, string?[]? Stamps, long StartedAt, long AdminEpoch, L1Cache.Snapshot? L1 = null);

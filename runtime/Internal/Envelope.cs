@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using StackExchange.Redis;
 
 namespace CacheGen.Internal;
 
@@ -122,6 +123,127 @@ internal static class Envelope
         {
             reason = "truncated entry";
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="bytes"/> is a well-formed entry of <paramref name="key"/> with this schema fingerprint,
+    /// written under the stamps of <paramref name="reply"/> (the epoch at 1, the namespace stamp at 2, then one per tag)
+    /// with these <paramref name="tags"/>: the hit path's check, made on the bytes in place. False for anything else,
+    /// which <see cref="TryRead"/> then looks at.
+    /// </summary>
+    public static bool TryMatch(byte[] bytes, string key, string fingerprint, RedisValue[] reply, string[]? tags, out long createdUnixMs, out int payloadStart)
+    {
+        createdUnixMs = 0;
+        payloadStart = 0;
+        ReadOnlySpan<byte> s = bytes;
+        int p = HeaderLength;
+        if (s.Length < HeaderLength + 1 + 8 || s[0] != (byte)'C' || s[1] != (byte)'G' || s[2] != KindEntry || s[p++] != FormatVersion)
+        {
+            return false;
+        }
+
+        createdUnixMs = BinaryPrimitives.ReadInt64LittleEndian(s[p..]);
+        p += 8;
+        if (!NextField(s, ref p, out var storedKey) || !Utf8Equals(storedKey, key)
+            || !NextField(s, ref p, out var storedFingerprint) || !Utf8Equals(storedFingerprint, fingerprint)
+            || !NextField(s, ref p, out var scope))
+        {
+            return false;
+        }
+
+        // the scope stamp is "{epoch}/{namespace stamp}" (KeyLayout.ScopeStamp)
+        ReadOnlySpan<byte> epoch = ((ReadOnlyMemory<byte>)reply[1]).Span;
+        ReadOnlySpan<byte> nsStamp = ((ReadOnlyMemory<byte>)reply[2]).Span;
+        if (scope.Length != epoch.Length + 1 + nsStamp.Length || !scope[..epoch.Length].SequenceEqual(epoch)
+            || scope[epoch.Length] != (byte)'/' || !scope[(epoch.Length + 1)..].SequenceEqual(nsStamp))
+        {
+            return false;
+        }
+
+        int tagCount = tags?.Length ?? 0;
+        if (s.Length - p < 4 || BinaryPrimitives.ReadInt32LittleEndian(s[p..]) != tagCount || reply.Length != 3 + tagCount)
+        {
+            return false;
+        }
+
+        p += 4;
+        for (int i = 0; i < tagCount; i++)
+        {
+            if (!NextField(s, ref p, out var tag) || !Utf8Equals(tag, tags![i])
+                || !NextField(s, ref p, out var stamp) || !stamp.SequenceEqual(((ReadOnlyMemory<byte>)reply[3 + i]).Span))
+            {
+                return false;
+            }
+        }
+
+        if (s.Length - p < 4)
+        {
+            return false;
+        }
+
+        int payloadLength = BinaryPrimitives.ReadInt32LittleEndian(s[p..]);
+        p += 4;
+        payloadStart = p;
+        return payloadLength >= 0 && payloadLength == s.Length - p;
+    }
+
+    /// <summary>The next length-prefixed field; false when it is null (length -1) or runs past the end.</summary>
+    private static bool NextField(ReadOnlySpan<byte> s, ref int p, out ReadOnlySpan<byte> field)
+    {
+        field = default;
+        if (s.Length - p < 4)
+        {
+            return false;
+        }
+
+        int n = BinaryPrimitives.ReadInt32LittleEndian(s[p..]);
+        p += 4;
+        if (n < 0 || n > s.Length - p)
+        {
+            return false;
+        }
+
+        field = s.Slice(p, n);
+        p += n;
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="utf8"/> is the UTF-8 encoding of <paramref name="value"/>, without decoding it.</summary>
+    private static bool Utf8Equals(ReadOnlySpan<byte> utf8, string value)
+    {
+        if (utf8.Length == value.Length)
+        {
+            // as many bytes as chars: equal only if every char is ASCII and the same
+            for (int i = 0; i < value.Length; i++)
+            {
+                if (value[i] != utf8[i] || value[i] >= 0x80)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        if (utf8.Length < value.Length || Encoding.UTF8.GetByteCount(value) != utf8.Length)
+        {
+            return false;
+        }
+
+        byte[]? rented = null;
+        Span<byte> buffer = utf8.Length <= 256 ? stackalloc byte[256] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(utf8.Length));
+        try
+        {
+            int written = Encoding.UTF8.GetBytes(value, buffer);
+            return buffer[..written].SequenceEqual(utf8);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
         }
     }
 

@@ -20,6 +20,7 @@ internal sealed class StoreAccessor : IDisposable
     private readonly string _probeKey;
     private readonly CircuitBreaker _breaker;
     private readonly ResiliencePipeline _timeout;
+    private readonly TimeSpan _readTimeout;
     private readonly ResiliencePipeline _probeTimeout;
     private readonly ResiliencePipeline _adminTimeout;
     private readonly ITimer _probeTimer;
@@ -38,6 +39,7 @@ internal sealed class StoreAccessor : IDisposable
         _metrics = metrics;
         _probeKey = probeKey;
         _breaker = new CircuitBreaker(options.BreakerFailureThreshold, TimeSpan.FromMilliseconds(options.FirstBreakMs), TimeSpan.FromSeconds(options.BreakDurationSeconds), time);
+        _readTimeout = TimeSpan.FromMilliseconds(options.OperationTimeoutMs);
         _timeout = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddTimeout(TimeSpan.FromMilliseconds(options.OperationTimeoutMs))
             .Build();
@@ -67,14 +69,126 @@ internal sealed class StoreAccessor : IDisposable
     /// <summary>Gets the number of store operations that failed or were refused by the circuit.</summary>
     public long Errors => Interlocked.Read(ref _errors);
 
-    /// <summary>Reads <paramref name="fullKey"/> and its stamps: the hit path's one store operation.</summary>
-    public ValueTask<(bool Ok, CacheStoreReadResult Result)> ReadAsync(string @namespace, string fullKey, string[] stampKeys, CancellationToken cancellationToken) =>
-        ExecuteAsync(
+    /// <summary>
+    /// Reads <paramref name="fullKey"/> and its stamps: the hit path's one store operation, behind the breaker and the
+    /// operation timeout like every other. On Redis it awaits the client's own reply task, bounded by
+    /// <see cref="Task.WaitAsync(TimeSpan, TimeProvider, CancellationToken)"/> instead of the Polly pipeline: the same
+    /// timeout, clock, classification (<see cref="TimeoutException"/> is a <see cref="StoreErrorType.Timeout"/>) and
+    /// late-reply rule, without a pipeline context, a linked token source and three async frames per hit
+    /// (docs/design.md "The Redis hit path"). The client's own hit path calls the three steps
+    /// (<see cref="TryBeginRead"/>, <see cref="BoundRead"/>, <see cref="EndRead"/>) inside its one async frame.
+    /// </summary>
+    public ValueTask<(bool Ok, StoreRead Result)> ReadAsync(string @namespace, string fullKey, string[] stampKeys, CancellationToken cancellationToken)
+    {
+        if (!ReadsRedis)
+        {
+            return ReadThroughPipelineAsync(@namespace, fullKey, stampKeys, cancellationToken);
+        }
+
+        if (!TryBeginRead(@namespace, fullKey, stampKeys, out var reply, out long started))
+        {
+            return default;
+        }
+
+        return reply.IsCompletedSuccessfully
+            ? new((EndRead(reply, null, @namespace, started, out var read), read))
+            : AwaitReadAsync(reply, @namespace, started, cancellationToken);
+    }
+
+    /// <summary>Gets whether the store is Redis, read through <see cref="TryBeginRead"/> rather than <see cref="ReadAsync"/>.</summary>
+    public bool ReadsRedis => _store is Stores.RedisCacheStore;
+
+    /// <summary>
+    /// Sends the read of an entry and its stamps to Redis. False when the circuit refuses it, the first connect is
+    /// under way, or it failed at once: counted and logged as for any operation.
+    /// </summary>
+    public bool TryBeginRead(string @namespace, string fullKey, string[] stampKeys, out Task<StackExchange.Redis.RedisValue[]> reply, out long started)
+    {
+        reply = null!;
+        started = 0;
+        if (!_breaker.AllowsCalls)
+        {
+            Refused(StoreErrorType.CircuitOpen, StoreOperation.Read, @namespace);
+            return false;
+        }
+
+        if (_connection?.FirstConnectPending == true)
+        {
+            Refused(StoreErrorType.Connecting, StoreOperation.Read, @namespace);
+            return false;
+        }
+
+        started = _time.GetTimestamp();
+        try
+        {
+            reply = ((Stores.RedisCacheStore)_store).ReadRawAsync(fullKey, stampKeys);
+            return true;
+        }
+        catch (Exception e)
+        {
+            _metrics.Duration(_time.GetElapsedTime(started).TotalSeconds, StoreOperation.Read);
+            Failed(StoreOperation.Read, @namespace, started, e);
+            return false;
+        }
+    }
+
+    /// <summary>The reply, or a task that fails with <see cref="TimeoutException"/> when it takes longer than the operation timeout.</summary>
+    public Task<StackExchange.Redis.RedisValue[]> BoundRead(Task<StackExchange.Redis.RedisValue[]> reply, CancellationToken cancellationToken) =>
+        reply.IsCompleted ? reply : reply.WaitAsync(_readTimeout, _time, cancellationToken);
+
+    /// <summary>
+    /// Ends a read begun by <see cref="TryBeginRead"/>: its reply, counted as a success; or, for <paramref name="fault"/>
+    /// (what awaiting <see cref="BoundRead"/> threw, the caller's own cancellation excepted), false, counted and logged.
+    /// A reply that arrived before the timeout fired but whose continuation ran after is used: a starved pool runs both
+    /// late, a local delay rather than a store timeout (as RedisCacheStore.ReplyAsync).
+    /// </summary>
+    public bool EndRead(Task<StackExchange.Redis.RedisValue[]> reply, Exception? fault, string @namespace, long started, out StoreRead read)
+    {
+        _metrics.Duration(_time.GetElapsedTime(started).TotalSeconds, StoreOperation.Read);
+        if (fault is null || (fault is TimeoutException && reply.IsCompletedSuccessfully))
+        {
+            Report(_breaker.OnSuccess(started));
+            if (Volatile.Read(ref _errorLogged) != 0)
+            {
+                // re-armed without writing the shared field on every hit
+                Volatile.Write(ref _errorLogged, 0);
+            }
+
+            read = new StoreRead(reply.Result);
+            return true;
+        }
+
+        (_store as Stores.RedisCacheStore)?.NoteReadFault(fault);
+        Failed(StoreOperation.Read, @namespace, started, fault);
+        read = default;
+        return false;
+    }
+
+    private async ValueTask<(bool Ok, StoreRead Result)> AwaitReadAsync(Task<StackExchange.Redis.RedisValue[]> reply, string @namespace, long started, CancellationToken cancellationToken)
+    {
+        Exception? fault = null;
+        try
+        {
+            await BoundRead(reply, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            fault = e;
+        }
+
+        return (EndRead(reply, fault, @namespace, started, out var read), read);
+    }
+
+    private async ValueTask<(bool Ok, StoreRead Result)> ReadThroughPipelineAsync(string @namespace, string fullKey, string[] stampKeys, CancellationToken cancellationToken)
+    {
+        var (ok, read) = await ExecuteAsync(
             StoreOperation.Read,
             @namespace,
             (fullKey, stampKeys),
             static (store, s, ct) => store.ReadAsync(s.fullKey, s.stampKeys, ct),
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+        return (ok, new StoreRead(read));
+    }
 
     /// <summary>
     /// Runs one store operation behind the breaker and the timeout. A store fault is counted, logged once per

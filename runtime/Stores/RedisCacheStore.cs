@@ -72,6 +72,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
     private int _roleRefresh;
     private long _demotionSeenAt;
     private volatile bool _everConnected;
+    private volatile bool _multiGetDenied;
 
     /// <summary>Creates the store; it connects on <see cref="StartConnecting"/> or first use, in the background, and reconnects by itself.</summary>
     /// <param name="configuration">The StackExchange.Redis options (see <see cref="RedisConnectionSettings.Parse"/>).</param>
@@ -171,9 +172,70 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
         await _connection.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// One <c>MGET</c> of the entry and its stamps (one command, one reply) when they share a hash slot, which is always
+    /// the case outside a cluster; on a cluster, one <c>GET</c> each, sent together. <c>MGET</c> reads a key of another
+    /// type as absent where <c>GET</c> fails with <c>WRONGTYPE</c>: the client finds such a key when it cannot reserve it.
+    /// </remarks>
     public async ValueTask<CacheStoreReadResult> ReadAsync(string key, IReadOnlyList<string> stampKeys, CancellationToken cancellationToken)
     {
-        var db = await GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        RedisValue[] values;
+        try
+        {
+            values = await ReplyAsync(ReadRawAsync(key, stampKeys), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            NoteReadFault(e);
+            throw;
+        }
+
+        var stamps = new string?[stampKeys.Count];
+        for (int i = 0; i < stamps.Length; i++)
+        {
+            stamps[i] = values[i + 1].IsNull ? null : (string?)values[i + 1];
+        }
+
+        return new CacheStoreReadResult((byte[]?)values[0], stamps);
+    }
+
+    /// <summary>
+    /// Sends the read of <see cref="ReadAsync"/> and returns the client's own reply task, unbounded: the entry, then each
+    /// stamp, as StackExchange.Redis read them (the client bounds the wait; the hit path decodes nothing it does not need).
+    /// </summary>
+    internal Task<RedisValue[]> ReadRawAsync(string key, IReadOnlyList<string> stampKeys)
+    {
+        var connecting = _connection.Value;
+        if (!connecting.IsCompletedSuccessfully)
+        {
+            return ReadAfterConnectAsync(connecting, key, stampKeys);
+        }
+
+        var multiplexer = connecting.Result;
+        var db = multiplexer.GetDatabase(_database);
+        if (stampKeys.Count > 0 && !_multiGetDenied && OneSlot(multiplexer, key, stampKeys))
+        {
+            var keys = new RedisKey[1 + stampKeys.Count];
+            keys[0] = key;
+            for (int i = 0; i < stampKeys.Count; i++)
+            {
+                keys[i + 1] = stampKeys[i];
+            }
+
+            return db.StringGetAsync(keys);
+        }
+
+        return ReadEachAsync(db, key, stampKeys);
+    }
+
+    private async Task<RedisValue[]> ReadAfterConnectAsync(Task<ConnectionMultiplexer> connecting, string key, IReadOnlyList<string> stampKeys)
+    {
+        await connecting.ConfigureAwait(false);
+        return await ReadRawAsync(key, stampKeys).ConfigureAwait(false);
+    }
+
+    private static async Task<RedisValue[]> ReadEachAsync(IDatabase db, string key, IReadOnlyList<string> stampKeys)
+    {
         var value = db.StringGetAsync(key);
         var stamps = new Task<RedisValue>[stampKeys.Count];
         for (int i = 0; i < stamps.Length; i++)
@@ -181,25 +243,51 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
             stamps[i] = db.StringGetAsync(stampKeys[i]);
         }
 
-        byte[]? bytes;
+        var values = new RedisValue[1 + stamps.Length];
         try
         {
-            bytes = await ReplyAsync(value, cancellationToken).ConfigureAwait(false);
+            values[0] = await value.ConfigureAwait(false);
         }
         catch (RedisServerException e) when (e.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
         {
             // a data problem of one key, not a store outage: read it as a foreign value, so it is a counted miss and is overwritten
-            bytes = WrongTypeMarker;
+            values[0] = WrongTypeMarker;
         }
 
-        var result = new string?[stamps.Length];
         for (int i = 0; i < stamps.Length; i++)
         {
-            RedisValue stamp = await ReplyAsync(stamps[i], cancellationToken).ConfigureAwait(false);
-            result[i] = stamp.IsNull ? null : (string?)stamp;
+            values[i + 1] = await stamps[i].ConfigureAwait(false);
         }
 
-        return new CacheStoreReadResult(bytes, result);
+        return values;
+    }
+
+    /// <summary>
+    /// A read failed: if the server's ACL denies <c>MGET</c> (an ACL written before CacheGen read with it), later reads
+    /// send one <c>GET</c> per key instead, which that ACL allows. That one read is a counted store error.
+    /// </summary>
+    internal void NoteReadFault(Exception fault)
+    {
+        if (fault is RedisServerException && fault.Message.StartsWith("NOPERM", StringComparison.Ordinal)
+            && fault.Message.Contains("mget", StringComparison.OrdinalIgnoreCase))
+        {
+            _multiGetDenied = true;
+        }
+    }
+
+    /// <summary>Whether every key maps to one hash slot (StackExchange.Redis gives every key "no slot" outside a cluster).</summary>
+    private static bool OneSlot(ConnectionMultiplexer multiplexer, string key, IReadOnlyList<string> others)
+    {
+        int slot = multiplexer.HashSlot(key);
+        for (int i = 0; i < others.Count; i++)
+        {
+            if (multiplexer.HashSlot(others[i]) != slot)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <inheritdoc/>

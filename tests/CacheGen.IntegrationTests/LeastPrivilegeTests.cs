@@ -11,7 +11,10 @@ namespace CacheGen.IntegrationTests;
 public sealed class LeastPrivilegeTests(ITestOutputHelper output)
 {
     /// <summary>The least-privilege ACL of docs/design.md ("Redis facts the tests rely on") plus <c>type getrange</c> (write-back script), <c>script|load</c> and <c>select</c> (scans).</summary>
-    internal const string Acl = "on resetpass >apppw resetkeys ~cache:* resetchannels &cache:* &__Booksleeve_MasterChanged "
+    internal const string Acl = AclBeforeMget + " +mget";
+
+    /// <summary>The same ACL as documented before reads used <c>MGET</c> (entry and stamps in one command).</summary>
+    internal const string AclBeforeMget = "on resetpass >apppw resetkeys ~cache:* resetchannels &cache:* &__Booksleeve_MasterChanged "
         + "-@all +get +set +del +unlink +scan +ping +publish +subscribe +pexpire +evalsha +eval +echo +info +client|setname "
         + "+type +getrange +script|load +select";
 
@@ -55,5 +58,34 @@ public sealed class LeastPrivilegeTests(ITestOutputHelper output)
         Assert.Equal(0, stats.PendingInvalidations);
         Assert.False(cache.Store.IsReadOnly);
         Assert.All(denied, d => Assert.Contains(d, (string[])["config|get", "cluster|nodes", "cluster|slots", "client|id", "__Booksleeve_TieBreak", "cluster", "config"]));
+    }
+
+    [RedisFact]
+    public async Task AclWrittenBeforeMget_ReadsFallBackToGets_AfterOneDeniedRead()
+    {
+        // arrange: an application whose ACL was written for an earlier CacheGen (no +mget)
+        using var server = RedisServerFixture.Start();
+        (await server.ExecuteAsync(["ACL", "SETUSER", "cacheapp", .. AclBeforeMget.Split(' ')])).EnsureSuccess();
+        (await server.ExecuteAsync("ACL", "SETUSER", "default", "off")).EnsureSuccess();
+        using var cache = await TestCache.CreateAsync(server.Configuration + ",user=cacheapp,password=apppw", o =>
+        {
+            o.KeyPrefix = "cache";
+            o.OperationTimeoutMs = 5000;
+            o.L1.Enabled = false;
+        });
+
+        // act: the first read is denied (a miss served by the factory), the next ones read with GET
+        var results = new List<string>();
+        for (int i = 0; i < 5; i++)
+        {
+            results.Add(await cache.GetAsync(s_method, "old-acl", () => "v" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        // assert: one denied read at most, then a write-back and hits, and the circuit stays closed
+        var stats = cache.Client.GetStatistics();
+        output.WriteLine($"{string.Join(", ", results)}; {stats}");
+        Assert.True(stats.Errors <= 1, stats.ToString());
+        Assert.True(stats.Hits >= 3, stats.ToString());
+        Assert.Equal(CircuitState.Closed, stats.CircuitState);
     }
 }
