@@ -384,47 +384,36 @@ public sealed partial class CacheClient
         try
         {
             using var call = CacheCall.Begin(method, fullKey, _store.Name, _options, _time);
-            Lookup<T> lookup = default;
             if (!_access.ReadsRedis)
             {
-                lookup = await LookupAsync<T>(method, fullKey, tags, cancellationToken).ConfigureAwait(false);
+                value = await ComputeAfterLookupAsync(method, fullKey, tags, state, factory, cancellationToken).ConfigureAwait(false);
             }
-            else if (BeginLookup(method, fullKey, tags, out var start))
+            else if (!BeginLookup(method, fullKey, tags, out var start))
             {
-                string ns = method.Namespace;
-                if (!_access.TryBeginRead(ns, fullKey, start.StampKeys, out var reply, out long readStarted))
-                {
-                    ReadFailed(ns);
-                }
-                else
-                {
-                    Exception? fault = null;
-                    try
-                    {
-                        await _access.BoundRead(reply, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
-                    {
-                        fault = e;
-                    }
-
-                    if (!_access.EndRead(reply, fault, ns, readStarted, out var read))
-                    {
-                        ReadFailed(ns);
-                    }
-                    else if (cancellationToken.IsCancellationRequested)
-                    {
-                        // as LookupAsync: the caller gave up while the reply was on its way
-                        cancellationToken.ThrowIfCancellationRequested();
-                    }
-                    else if (!TryEndLookup(method, fullKey, tags, read, start, out lookup))
-                    {
-                        lookup = await LookupSlowAsync<T>(method, fullKey, tags, read, start, cancellationToken).ConfigureAwait(false);
-                    }
-                }
+                value = await MissAsync<TState, T>(method, fullKey, tags, state, factory, default, cancellationToken).ConfigureAwait(false);
             }
+            else if (!_access.TryBeginRead(method.Namespace, fullKey, start.StampKeys, out var reply, out long readStarted))
+            {
+                ReadFailed(method.Namespace);
+                value = await MissAsync<TState, T>(method, fullKey, tags, state, factory, default, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // the only await of a hit: as few locals as possible live across it (they make up this frame's box)
+                Exception? fault = null;
+                try
+                {
+                    await _access.BoundRead(reply, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+                {
+                    fault = e;
+                }
 
-            value = lookup.Hit ? lookup.Value! : await MissAsync(method, fullKey, tags, state, factory, lookup, cancellationToken).ConfigureAwait(false);
+                value = EndRedisLookup(method, fullKey, tags, reply, fault, readStarted, start, cancellationToken, out T hit, out var lookup, out var read, out bool slow)
+                    ? hit
+                    : await AfterRedisReadAsync(method, fullKey, tags, state, factory, lookup, read, start, slow, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (owned is not null)
         {
@@ -440,6 +429,79 @@ public sealed partial class CacheClient
         }
 
         return value;
+    }
+
+    /// <summary>A computation over a store other than Redis: the lookup, then the factory on a miss.</summary>
+    private async Task<T> ComputeAfterLookupAsync<TState, T>(
+        CachedMethod method,
+        string fullKey,
+        string[]? tags,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<T>> factory,
+        CancellationToken cancellationToken)
+    {
+        var lookup = await LookupAsync<T>(method, fullKey, tags, cancellationToken).ConfigureAwait(false);
+        return lookup.Hit ? lookup.Value! : await MissAsync(method, fullKey, tags, state, factory, lookup, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Ends a Redis read begun in <see cref="ComputeAsync"/>: true with the value of a plain hit; false when the read failed
+    /// (<paramref name="lookup"/> is then a miss without write-back) or needs <see cref="LookupSlowAsync"/> (<paramref name="slow"/>).
+    /// </summary>
+    private bool EndRedisLookup<T>(
+        CachedMethod method,
+        string fullKey,
+        string[]? tags,
+        Task<StackExchange.Redis.RedisValue[]> reply,
+        Exception? fault,
+        long readStarted,
+        LookupStart start,
+        CancellationToken cancellationToken,
+        out T value,
+        out Lookup<T> lookup,
+        out StoreRead read,
+        out bool slow)
+    {
+        value = default!;
+        slow = false;
+        if (!_access.EndRead(reply, fault, method.Namespace, readStarted, out read))
+        {
+            ReadFailed(method.Namespace);
+            lookup = default;
+            return false;
+        }
+
+        // as LookupAsync: a caller that gave up while the reply was on its way is not served from it
+        cancellationToken.ThrowIfCancellationRequested();
+        if (TryEndLookup(method, fullKey, tags, read, start, out lookup))
+        {
+            value = lookup.Value!;
+            return true;
+        }
+
+        slow = true;
+        return false;
+    }
+
+    /// <summary>A Redis read that was not a plain hit: the general lookup path when needed, then the factory on a miss.</summary>
+    private async Task<T> AfterRedisReadAsync<TState, T>(
+        CachedMethod method,
+        string fullKey,
+        string[]? tags,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<T>> factory,
+        Lookup<T> lookup,
+        StoreRead read,
+        LookupStart start,
+        bool slow,
+        CancellationToken cancellationToken)
+    {
+        if (slow)
+        {
+            lookup = await LookupSlowAsync<T>(method, fullKey, tags, read, start, cancellationToken).ConfigureAwait(false);
+        }
+
+        return lookup.Hit ? lookup.Value! : await MissAsync(method, fullKey, tags, state, factory, lookup, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A miss: runs the factory and writes back, waiting for the write at most what the read left of the operation timeout.</summary>
