@@ -61,6 +61,21 @@ internal static class Counts
             double bytesPerHit = (GC.GetTotalAllocatedBytes(precise: true) - bytes) / calls;
             double itemsPerHit = (ThreadPool.CompletedWorkItemCount - items) / calls;
             Console.WriteLine($"| {name} | {load} | {bytesPerHit:F0} | {itemsPerHit:F2} | {calls / seconds / 1000:F1}k |");
+            if (Environment.GetEnvironmentVariable("HITPATH_ALLOC_TYPES") == "1")
+            {
+                // where the bytes go: sampled by type over more batches
+                using var sampler = new AllocationSampler();
+                sampler.Start();
+                for (int i = 0; i < Batches * 4; i++)
+                {
+                    run().GetAwaiter().GetResult();
+                }
+
+                foreach (var (type, share) in sampler.Stop(25))
+                {
+                    Console.WriteLine($"//   {share * bytesPerHit,6:F0} B/hit  {share,6:P1}  {type}");
+                }
+            }
         }
         finally
         {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using ZiggyCreatures.Caching.Fusion;
 using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
@@ -55,6 +56,7 @@ public class RedisHit
     public void SetupCacheGen()
     {
         var services = new ServiceCollection();
+        services.AddLogging(b => b.AddProvider(new WarningLog()));
         services.AddCacheGen(o =>
         {
             o.Redis = Endpoint;
