@@ -385,6 +385,37 @@ public sealed class CacheClientRedisTests(RedisServerFixture server, ITestOutput
     }
 
     // functional tests: a generous timeout, so a busy machine cannot turn a first call into a counted timeout
+    [RedisFact]
+    public async Task GetOrSet_RedisHit_IsOneMgetOfTheEntryAndItsStamps()
+    {
+        // arrange (docs/design.md "The Redis hit path"): a tagged entry in Redis, L1 off so that every hit reads Redis
+        using var cache = await CreateAsync(o => o.L1.Enabled = false);
+        string[] tags = ["team:1"];
+        for (int i = 0; i < 50 && cache.Client.GetStatistics().Hits == 0; i++)
+        {
+            await cache.GetAsync(s_users, "one-command", () => "v", tags);
+        }
+
+        long hitsBefore = cache.Client.GetStatistics().Hits;
+        var before = await server.CommandCallsAsync();
+
+        // act
+        var results = new List<string>();
+        for (int i = 0; i < 10; i++)
+        {
+            results.Add(await cache.GetAsync(s_users, "one-command", () => "not called", tags));
+        }
+
+        // assert: ten hits, each one MGET (entry, epoch, namespace stamp, tag stamp) and no GET
+        var after = await server.CommandCallsAsync();
+        long Delta(string command) => after.GetValueOrDefault(command) - before.GetValueOrDefault(command);
+        output.WriteLine($"mget {Delta("mget")}, get {Delta("get")}; {cache.Client.GetStatistics()}");
+        Assert.Equal(Enumerable.Repeat("v", 10), results);
+        Assert.Equal(hitsBefore + 10, cache.Client.GetStatistics().Hits);
+        Assert.Equal(10, Delta("mget"));
+        Assert.Equal(0, Delta("get"));
+    }
+
     private Task<TestCache> CreateAsync(Action<CacheGenOptions>? configure = null) =>
         CreateAsync(server.Configuration, configure);
 
