@@ -63,6 +63,27 @@ public static class Driver
     }
 
     /// <summary>
+    /// Calls <paramref name="call"/> until the client counts a hit: its store's first connect (in the background, calls
+    /// meanwhile are counted misses) is over before a setup fills the cache. Prints the client's statistics then, so the
+    /// cleanup's figures minus these are what the measured calls did.
+    /// </summary>
+    public static void WaitForStore(ICacheClient client, Func<Task> call)
+    {
+        var started = DateTime.UtcNow;
+        while (client.GetStatistics().Hits == 0)
+        {
+            call().GetAwaiter().GetResult();
+            Thread.Sleep(20);
+            if (DateTime.UtcNow - started > TimeSpan.FromSeconds(30))
+            {
+                throw new InvalidOperationException("no hit within 30 s: " + client.GetStatistics());
+            }
+        }
+
+        Console.WriteLine($"// CacheGen statistics before the setup's fill: {client.GetStatistics()}");
+    }
+
+    /// <summary>
     /// Fills the cache through <paramref name="benchmark"/> (every key of <paramref name="load"/>), then requires a whole
     /// pass in which <paramref name="computations"/> moves by at most 0.1% of the calls: what is measured is hits. (On
     /// this shared 2-core machine a few of CacheGen's reads or write-backs can pass their 250 ms timeout under 64

@@ -49,6 +49,7 @@ public class MemoryHit
         services.AddSingleton<ItemService>();
         _services = services.BuildServiceProvider();
         _cacheGen = _services.GetRequiredService<ItemService>();
+        Driver.WaitForStore(_services.GetRequiredService<ICacheClient>(), () => _cacheGen.GetAsync(Item.FirstId));
         Verify(() => _cacheGen.Computations, CacheGen);
         RequireL1(_services.GetRequiredService<ICacheClient>());
     }
@@ -62,6 +63,7 @@ public class MemoryHit
         services.AddSingleton<ItemService>();
         _services = services.BuildServiceProvider();
         _cacheGen = _services.GetRequiredService<ItemService>();
+        Driver.WaitForStore(_services.GetRequiredService<ICacheClient>(), () => _cacheGen.GetAsync(Item.FirstId));
         Verify(() => _cacheGen.Computations, CacheGenNoRedis);
     }
 
@@ -91,7 +93,7 @@ public class MemoryHit
     {
         if (_services?.GetService<ICacheClient>() is { } cacheGen)
         {
-            Console.WriteLine($"// CacheGen statistics: {cacheGen.GetStatistics()}");
+            Console.WriteLine($"// CacheGen statistics at the cleanup: {cacheGen.GetStatistics()}");
         }
 
         _services?.Dispose();

@@ -73,6 +73,7 @@ public class RedisHit
         services.AddSingleton<ItemService>();
         _services = services.BuildServiceProvider();
         _cacheGen = _services.GetRequiredService<ItemService>();
+        Driver.WaitForStore(_services.GetRequiredService<ICacheClient>(), () => _cacheGen.GetAsync(Item.FirstId));
         Verify(() => _cacheGen.Computations, CacheGen);
     }
 
@@ -109,7 +110,7 @@ public class RedisHit
     {
         if (_services?.GetService<ICacheClient>() is { } cacheGen)
         {
-            Console.WriteLine($"// CacheGen statistics: {cacheGen.GetStatistics()}");
+            Console.WriteLine($"// CacheGen statistics at the cleanup: {cacheGen.GetStatistics()}");
         }
 
         _services?.Dispose();
