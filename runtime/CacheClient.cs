@@ -69,7 +69,11 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
         _replay = new InvalidationReplay(_pending, _journal, inv => ApplyAsync(inv, CancellationToken.None), _connection, _options, _logger, _time);
 
         // connect at start-up, in the background: the first read must not pay the connect inside its timeout
-        (store as Stores.RedisCacheStore)?.StartConnecting();
+        if (store is Stores.RedisCacheStore redis)
+        {
+            redis.WarmUp ??= _access.WarmUpAsync;
+            redis.StartConnecting();
+        }
         StartL1();
         Log.StoreSelected(_logger, store.Name, _prefix);
     }

@@ -105,4 +105,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 44, EventName = "ServerInfoUnavailable", Level = LogLevel.Debug, Message = "The store's server figures could not be read ({ErrorType}); statistics are returned without them")]
     public static partial void ServerInfoUnavailable(ILogger logger, string errorType, Exception? exception);
+
+    [LoggerMessage(EventId = 47, EventName = "StoreWarmedUp", Level = LogLevel.Debug, Message = "Cache store warmed up in {ElapsedMs} ms (the read and the write-back script ran once)")]
+    public static partial void StoreWarmedUp(ILogger logger, long elapsedMs);
+
+    [LoggerMessage(EventId = 48, EventName = "StoreWarmUpFailed", Level = LogLevel.Debug, Message = "Cache store warm-up ended after {ElapsedMs} ms ({ErrorType}); calls use the store anyway")]
+    public static partial void StoreWarmUpFailed(ILogger logger, long elapsedMs, string errorType, Exception exception);
 }

@@ -72,6 +72,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
     private int _roleRefresh;
     private long _demotionSeenAt;
     private volatile bool _everConnected;
+    private volatile bool _warmingUp;
 
     /// <summary>Creates the store; it connects on <see cref="StartConnecting"/> or first use, in the background, and reconnects by itself.</summary>
     /// <param name="configuration">The StackExchange.Redis options (see <see cref="RedisConnectionSettings.Parse"/>).</param>
@@ -145,7 +146,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
         {
             // until the first connect attempt ends (connected, or failed after the connect timeout; it goes on
             // retrying in the background): from then on, failures are real faults, e.g. refused credentials
-            if (!_everConnected && _connection.IsValueCreated && _connection.Value.IsCompleted)
+            if (!_everConnected && !_warmingUp && _connection.IsValueCreated && _connection.Value.IsCompleted)
             {
                 _everConnected = true;
             }
@@ -162,6 +163,12 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
 
     /// <inheritdoc/>
     public event Action<string>? ServerChanged;
+
+    /// <summary>
+    /// Gets or sets what runs once on the first connection before the first connect counts as done: the client's
+    /// warm-up (<see cref="Internal.StoreAccessor.WarmUpAsync"/>), bounded by the probe timeout. Set before <see cref="StartConnecting"/>.
+    /// </summary>
+    internal Func<CancellationToken, Task>? WarmUp { get; set; }
 
     /// <summary>Starts the first connect in the background, if it has not started yet; returns at once.</summary>
     public void StartConnecting() => _ = _connection.Value;
@@ -377,13 +384,41 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
         await DetectRoleAsync(multiplexer).ConfigureAwait(false);
         if (multiplexer.IsConnected)
         {
-            _everConnected = true;
+            if (WarmUp is { } warmUp)
+            {
+                // the first connect stays pending (calls are served without the cache, neither waiting nor counting)
+                // until the client's warm-up has run on this connection
+                _warmingUp = true;
+                _ = Task.Run(() => WarmUpThenMarkConnectedAsync(warmUp));
+            }
+            else
+            {
+                _everConnected = true;
 
-            // raised after the task completes, so a listener sees the connection
-            _ = Task.Run(MarkConnected);
+                // raised after the task completes, so a listener sees the connection
+                _ = Task.Run(MarkConnected);
+            }
         }
 
         return multiplexer;
+    }
+
+    private async Task WarmUpThenMarkConnectedAsync(Func<CancellationToken, Task> warmUp)
+    {
+        try
+        {
+            using var bound = new CancellationTokenSource(TimeSpan.FromMilliseconds(CacheGenDefaults.ProbeTimeoutMs));
+            await warmUp(bound.Token).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // the warm-up logs what failed; the store is connected either way
+        }
+        finally
+        {
+            _warmingUp = false;
+            MarkConnected();
+        }
     }
 
     private void MarkConnected()
