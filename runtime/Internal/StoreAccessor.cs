@@ -138,11 +138,11 @@ internal sealed class StoreAccessor : IDisposable
     }
 
     /// <summary>
-    /// Runs once after the first connect, before calls use the store (the store reports the first connect as pending
-    /// until this ends): the read and the write-back's script, on the probe key, through the code calls take. Their first
+    /// Runs once after the first connect, in the background (readiness and statistics wait for it): the read, the stamp script and the write-back's script, on the probe key, through the code calls take. Their first
     /// run compiles the client's, Polly's and StackExchange.Redis's code and loads the scripts on the server; on a loaded
     /// machine that took longer than the operation timeout, so the first call of a process timed out and cached nothing.
-    /// Nothing is counted and nothing is written (the script is refused); failures are logged at Debug.
+    /// Nothing is counted and nothing stays written (the stamp lives 1 ms; the write-back is refused); failures are logged
+    /// at Debug.
     /// </summary>
     public async Task WarmUpAsync(CancellationToken cancellationToken)
     {
@@ -151,7 +151,19 @@ internal sealed class StoreAccessor : IDisposable
         {
             await RunAsync(_probeTimeout, (_probeKey, new[] { _probeKey }), s_read, cancellationToken).ConfigureAwait(false);
 
-            // the write-back's script with a header that never matches: refused, so nothing is written
+            // the stamp script on the probe key, with a lifetime of 1 ms: gone before anything could see or count it
+            await RunAsync(
+                _probeTimeout,
+                (key: _probeKey, ttl: TimeSpan.FromMilliseconds(1)),
+                static (store, s, ct) => store.EnsureStampAsync(s.key, "warm-up", s.ttl, ct),
+                cancellationToken).ConfigureAwait(false);
+
+            // the reservation's and the write-back's script with a header that never matches: refused, nothing written
+            await RunAsync(
+                _probeTimeout,
+                (_probeKey, Array.Empty<byte>(), TimeSpan.FromSeconds(1)),
+                static (store, s, ct) => store.WriteIfUnchangedAsync(s.Item1, s_neverHeader, s.Item2, s.Item3, ct),
+                cancellationToken).ConfigureAwait(false);
             await RunAsync(
                 _probeTimeout,
                 (_probeKey, (ReadOnlyMemory<byte>)s_neverHeader, Array.Empty<byte>(), TimeSpan.FromSeconds(1)),

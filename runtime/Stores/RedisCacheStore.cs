@@ -146,7 +146,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
         {
             // until the first connect attempt ends (connected, or failed after the connect timeout; it goes on
             // retrying in the background): from then on, failures are real faults, e.g. refused credentials
-            if (!_everConnected && !_warmingUp && _connection.IsValueCreated && _connection.Value.IsCompleted)
+            if (!_everConnected && _connection.IsValueCreated && _connection.Value.IsCompleted)
             {
                 _everConnected = true;
             }
@@ -165,10 +165,13 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
     public event Action<string>? ServerChanged;
 
     /// <summary>
-    /// Gets or sets what runs once on the first connection before the first connect counts as done: the client's
-    /// warm-up (<see cref="Internal.StoreAccessor.WarmUpAsync"/>), bounded by the probe timeout. Set before <see cref="StartConnecting"/>.
+    /// Gets or sets what runs once on the first connection, in the background: the client's warm-up
+    /// (<see cref="Internal.StoreAccessor.WarmUpAsync"/>), bounded by the probe timeout. Set before <see cref="StartConnecting"/>.
     /// </summary>
     internal Func<CancellationToken, Task>? WarmUp { get; set; }
+
+    /// <summary>Gets whether the warm-up on the first connection is still running (readiness waits for it).</summary>
+    internal bool WarmingUp => _warmingUp;
 
     /// <summary>Starts the first connect in the background, if it has not started yet; returns at once.</summary>
     public void StartConnecting() => _ = _connection.Value;
@@ -384,26 +387,22 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
         await DetectRoleAsync(multiplexer).ConfigureAwait(false);
         if (multiplexer.IsConnected)
         {
+            _everConnected = true;
             if (WarmUp is { } warmUp)
             {
-                // the first connect stays pending (calls are served without the cache, neither waiting nor counting)
-                // until the client's warm-up has run on this connection
+                // readiness (health, statistics) waits for the client's warm-up on this connection; calls do not
                 _warmingUp = true;
-                _ = Task.Run(() => WarmUpThenMarkConnectedAsync(warmUp));
+                _ = Task.Run(() => RunWarmUpAsync(warmUp));
             }
-            else
-            {
-                _everConnected = true;
 
-                // raised after the task completes, so a listener sees the connection
-                _ = Task.Run(MarkConnected);
-            }
+            // raised after the task completes, so a listener sees the connection
+            _ = Task.Run(MarkConnected);
         }
 
         return multiplexer;
     }
 
-    private async Task WarmUpThenMarkConnectedAsync(Func<CancellationToken, Task> warmUp)
+    private async Task RunWarmUpAsync(Func<CancellationToken, Task> warmUp)
     {
         try
         {
@@ -412,12 +411,11 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
         }
         catch (Exception)
         {
-            // the warm-up logs what failed; the store is connected either way
+            // the warm-up logs what failed
         }
         finally
         {
             _warmingUp = false;
-            MarkConnected();
         }
     }
 
