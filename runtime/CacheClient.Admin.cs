@@ -23,13 +23,13 @@ public sealed partial class CacheClient
 
     /// <inheritdoc/>
     /// <remarks>
-    /// The store is asked only while the circuit is closed, within the operation timeout; a failure is logged at
+    /// The store is asked only while the circuit is closed and the first connect (with its warm-up) is done, within the operation timeout; a failure is logged at
     /// Debug and changes neither the error count nor the breaker (a stats endpoint must not alter the cache).
     /// </remarks>
     public async ValueTask<CacheStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default)
     {
         var statistics = GetStatistics();
-        if (_storeInfo is null || _disabledReason is not null || _access.State != CircuitState.Closed)
+        if (_storeInfo is null || _disabledReason is not null || _access.State != CircuitState.Closed || Connecting)
         {
             return statistics;
         }

@@ -67,7 +67,17 @@ public sealed partial class CacheClient
         }
         else
         {
-            Log.InvalidationWidened(_logger, invalidation.Scope, _options.MaxPendingInvalidations, invalidation.Widened.Kind == InvalidationKind.Epoch ? "every namespace" : "namespace '" + invalidation.Namespace + "'");
+            // counted each time, logged as an Error once per overflow (until the queue is empty again), then at Debug
+            _metrics.Error(StoreErrorType.QueueFull, StoreOperation.Invalidate, invalidation.Kind == InvalidationKind.Tag ? "*" : invalidation.Namespace);
+            string covering = invalidation.Widened.Kind == InvalidationKind.Epoch ? "every namespace" : "namespace '" + invalidation.Namespace + "'";
+            if (_pending.BeginOverflow())
+            {
+                Log.InvalidationWidened(_logger, invalidation.Scope, _options.MaxPendingInvalidations, covering);
+            }
+            else
+            {
+                Log.InvalidationWidenedRepeated(_logger, invalidation.Scope, covering);
+            }
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Security.Cryptography;
 using CacheGen.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -69,7 +68,11 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
         _replay = new InvalidationReplay(_pending, _journal, inv => ApplyAsync(inv, CancellationToken.None), _connection, _options, _logger, _time);
 
         // connect at start-up, in the background: the first read must not pay the connect inside its timeout
-        (store as Stores.RedisCacheStore)?.StartConnecting();
+        if (store is Stores.RedisCacheStore redis)
+        {
+            redis.WarmUp ??= _access.WarmUpAsync;
+            redis.StartConnecting();
+        }
         StartL1();
         Log.StoreSelected(_logger, store.Name, _prefix);
     }
@@ -83,8 +86,11 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
     /// <summary>Gets why the cache is off for good (an invalid Redis configuration), or <see langword="null"/>.</summary>
     public string? DisabledReason => _disabledReason;
 
-    /// <summary>Gets whether the store's first connect is still under way (calls are served uncached until it completes).</summary>
-    internal bool Connecting => _connection?.FirstConnectPending == true;
+    /// <summary>
+    /// Gets whether the store's first connect is still under way (calls are served uncached until it completes), or the
+    /// warm-up after it (calls use the store; readiness and statistics wait for it).
+    /// </summary>
+    internal bool Connecting => _connection?.FirstConnectPending == true || (_store as Stores.RedisCacheStore)?.WarmingUp == true;
 
     /// <summary>Gets the full Redis key of <paramref name="key"/> in <paramref name="namespace"/>: <c>{prefix}:{namespace}:{key}</c>.</summary>
     public string GetFullKey(string @namespace, string key) => _keys.FullKey(@namespace, key);
@@ -177,12 +183,7 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
 
     private string TagStampKey(string tag) => _keys.TagStamp(tag);
 
-    private static string NewStamp()
-    {
-        Span<byte> bytes = stackalloc byte[12];
-        RandomNumberGenerator.Fill(bytes);
-        return Convert.ToHexStringLower(bytes);
-    }
+    private static string NewStamp() => KeyLayout.NewStamp();
 
     /// <summary>The TTL an entry of <paramref name="method"/> is written with, before jitter: the namespace's override, else the method's.</summary>
     private double BaseTtlSeconds(CachedMethod method) =>

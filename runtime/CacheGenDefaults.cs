@@ -14,6 +14,12 @@ internal static class CacheGenDefaults
     /// <summary>How long a background probe of an open circuit waits for the store's answer.</summary>
     public const int ProbeTimeoutMs = 5000;
 
+    /// <summary>
+    /// How long a write-back may take (at least <see cref="OperationTimeoutMs"/>): it runs off the caller's path, which
+    /// waits for it only what is left of its own operation timeout.
+    /// </summary>
+    public const int WriteBackTimeoutMs = 1000;
+
     /// <summary>The least time between two probes started by restored connections.</summary>
     public const int ProbeSpacingMs = 50;
     public const double TtlJitter = 0;

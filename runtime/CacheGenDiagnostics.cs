@@ -51,7 +51,7 @@ public static class CacheGenDiagnostics
     /// <summary>Tag holding the operation: <c>read</c>, <c>write</c>, <c>invalidate</c>, or the operator commands <c>invalidate_pattern</c> and <c>clear</c>.</summary>
     public const string OperationTag = "cachegen.cache.operation";
 
-    /// <summary>Tag holding the error kind: <c>timeout</c>, <c>connection</c>, <c>server_error</c>, <c>circuit_open</c>, <c>deserialization</c>, <c>serialization</c>, <c>oversize</c>, <c>write_rejected</c>, and for operator commands <c>read_only</c> and <c>unavailable</c>.</summary>
+    /// <summary>Tag holding the error kind: <c>timeout</c>, <c>connection</c>, <c>server_error</c>, <c>circuit_open</c>, <c>deserialization</c>, <c>serialization</c>, <c>oversize</c>, <c>write_rejected</c>, <c>queue_full</c> (an invalidation widened because the replay queue was full), and for operator commands <c>read_only</c> and <c>unavailable</c>.</summary>
     public const string ErrorTypeTag = "error.type";
 
     /// <summary>Tag holding the breaker's new state: <c>open</c>, <c>half_open</c>, <c>closed</c>.</summary>

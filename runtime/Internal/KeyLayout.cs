@@ -36,4 +36,12 @@ internal sealed class KeyLayout
     public string NamespaceStamp(string @namespace) => Prefix + ":%ns:" + @namespace;
 
     public string TagStamp(string tag) => Prefix + ":%tag:" + tag;
+
+    /// <summary>A new stamp value: 96 random bits as lower-case hex.</summary>
+    public static string NewStamp()
+    {
+        Span<byte> bytes = stackalloc byte[12];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
+        return Convert.ToHexStringLower(bytes);
+    }
 }

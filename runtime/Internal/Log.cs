@@ -61,7 +61,7 @@ internal static partial class Log
 
     // event 31 (InvalidationDropped) is retired: a full queue no longer drops anything (InvalidationWidened, 37)
 
-    [LoggerMessage(EventId = 37, EventName = "InvalidationWidened", Level = LogLevel.Error, Message = "The invalidation queue is full ({Max}); an invalidation in '{Scope}' was queued as an invalidation of {Covering}: this process bypasses the store for it until Redis takes it, then every process misses it")]
+    [LoggerMessage(EventId = 37, EventName = "InvalidationWidened", Level = LogLevel.Error, Message = "The invalidation queue is full ({Max}); an invalidation in '{Scope}' was queued as an invalidation of {Covering}: this process bypasses the store for it until Redis takes it, then every process misses it. Further overflows are logged at Debug until the queue is empty")]
     public static partial void InvalidationWidened(ILogger logger, string scope, int max, string covering);
 
     [LoggerMessage(EventId = 38, EventName = "StoreServerChanged", Level = LogLevel.Warning, Message = "The cache store may have lost recent writes ({Reason}); replaying {Count} recent invalidations")]
@@ -105,4 +105,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 44, EventName = "ServerInfoUnavailable", Level = LogLevel.Debug, Message = "The store's server figures could not be read ({ErrorType}); statistics are returned without them")]
     public static partial void ServerInfoUnavailable(ILogger logger, string errorType, Exception? exception);
+
+    [LoggerMessage(EventId = 47, EventName = "StoreWarmedUp", Level = LogLevel.Debug, Message = "Cache store warmed up in {ElapsedMs} ms (the read and the write-back script ran once)")]
+    public static partial void StoreWarmedUp(ILogger logger, long elapsedMs);
+
+    [LoggerMessage(EventId = 48, EventName = "StoreWarmUpFailed", Level = LogLevel.Debug, Message = "Cache store warm-up ended after {ElapsedMs} ms ({ErrorType}); calls use the store anyway")]
+    public static partial void StoreWarmUpFailed(ILogger logger, long elapsedMs, string errorType, Exception exception);
+
+    [LoggerMessage(EventId = 49, EventName = "InvalidationWidenedRepeated", Level = LogLevel.Debug, Message = "The invalidation queue is still full; an invalidation in '{Scope}' was queued as an invalidation of {Covering}")]
+    public static partial void InvalidationWidenedRepeated(ILogger logger, string scope, string covering);
 }

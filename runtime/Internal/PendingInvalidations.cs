@@ -95,6 +95,7 @@ internal sealed class PendingInvalidations
     private readonly int _max;
     private long _sequence;
     private int _widened;
+    private int _overflowing;
 
     public PendingInvalidations(int max) => _max = max;
 
@@ -122,14 +123,21 @@ internal sealed class PendingInvalidations
         return PendingAddResult.Widened;
     }
 
+    /// <summary>
+    /// Marks the queue as overflowing; <see langword="true"/> for the first widened invalidation since the queue was last
+    /// empty (it is logged as an Error, later ones at Debug).
+    /// </summary>
+    public bool BeginOverflow() => Interlocked.Exchange(ref _overflowing, 1) == 0;
+
     /// <summary>Removes <paramref name="entry"/> if no newer invalidation of its target was queued since it was read.</summary>
     public bool Remove(Entry entry)
     {
         bool removed = _items.TryRemove(new KeyValuePair<string, Entry>(entry.Invalidation.Id, entry));
         if (removed && _items.IsEmpty)
         {
-            // the widened namespaces were all sent
+            // the widened namespaces were all sent: the overflow is over
             Volatile.Write(ref _widened, 0);
+            Volatile.Write(ref _overflowing, 0);
         }
 
         return removed;

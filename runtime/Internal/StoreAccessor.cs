@@ -11,6 +11,12 @@ namespace CacheGen.Internal;
 /// </summary>
 internal sealed class StoreAccessor : IDisposable
 {
+    private static readonly Func<ICacheStore, (string Key, string[] StampKeys), CancellationToken, ValueTask<CacheStoreReadResult>> s_read =
+        static (store, s, ct) => store.ReadAsync(s.Key, s.StampKeys, ct);
+
+    // no entry header starts with a zero byte
+    private static readonly byte[] s_neverHeader = [0, 0];
+
     private readonly ICacheStore _store;
     private readonly CacheGenOptions _options;
     private readonly ILogger _logger;
@@ -21,6 +27,7 @@ internal sealed class StoreAccessor : IDisposable
     private readonly CircuitBreaker _breaker;
     private readonly ResiliencePipeline _timeout;
     private readonly TimeSpan _readTimeout;
+    private readonly ResiliencePipeline _writeBackTimeout;
     private readonly ResiliencePipeline _probeTimeout;
     private readonly ResiliencePipeline _adminTimeout;
     private readonly ITimer _probeTimer;
@@ -42,6 +49,9 @@ internal sealed class StoreAccessor : IDisposable
         _readTimeout = TimeSpan.FromMilliseconds(options.OperationTimeoutMs);
         _timeout = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddTimeout(TimeSpan.FromMilliseconds(options.OperationTimeoutMs))
+            .Build();
+        _writeBackTimeout = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddTimeout(TimeSpan.FromMilliseconds(Math.Max(options.OperationTimeoutMs, CacheGenDefaults.WriteBackTimeoutMs)))
             .Build();
         _probeTimeout = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddTimeout(TimeSpan.FromMilliseconds(Math.Max(options.OperationTimeoutMs, CacheGenDefaults.ProbeTimeoutMs)))
@@ -181,12 +191,7 @@ internal sealed class StoreAccessor : IDisposable
 
     private async ValueTask<(bool Ok, StoreRead Result)> ReadThroughPipelineAsync(string @namespace, string fullKey, string[] stampKeys, CancellationToken cancellationToken)
     {
-        var (ok, read) = await ExecuteAsync(
-            StoreOperation.Read,
-            @namespace,
-            (fullKey, stampKeys),
-            static (store, s, ct) => store.ReadAsync(s.fullKey, s.stampKeys, ct),
-            cancellationToken).ConfigureAwait(false);
+        var (ok, read) = await ExecuteAsync(StoreOperation.Read, @namespace, (fullKey, stampKeys), s_read, cancellationToken).ConfigureAwait(false);
         return (ok, new StoreRead(read));
     }
 
@@ -219,10 +224,10 @@ internal sealed class StoreAccessor : IDisposable
         long started = _time.GetTimestamp();
         try
         {
-            TResult result = await _timeout.ExecuteAsync(
-                static (s, ct) => s.action(s.store, s.state, ct),
-                (store: _store, state, action),
-                cancellationToken).ConfigureAwait(false);
+            // a write-back is off the caller's path (the caller waits for it at most what is left of its operation
+            // timeout): it gets its own, longer bound, so a loaded machine does not lose the entry a miss computed
+            var pipeline = operation == StoreOperation.Write ? _writeBackTimeout : _timeout;
+            TResult result = await RunAsync(pipeline, state, action, cancellationToken).ConfigureAwait(false);
             _metrics.Duration(_time.GetElapsedTime(started).TotalSeconds, operation);
             Report(_breaker.OnSuccess(started));
             Volatile.Write(ref _errorLogged, 0);
@@ -243,6 +248,46 @@ internal sealed class StoreAccessor : IDisposable
             _metrics.Duration(_time.GetElapsedTime(started).TotalSeconds, operation);
             Failed(operation, @namespace, started, e);
             return (false, default!);
+        }
+    }
+
+    /// <summary>
+    /// Runs once after the first connect, in the background (readiness and statistics wait for it): the read, the stamp script and the write-back's script, on the probe key, through the code calls take. Their first
+    /// run compiles the client's, Polly's and StackExchange.Redis's code and loads the scripts on the server; on a loaded
+    /// machine that took longer than the operation timeout, so the first call of a process timed out and cached nothing.
+    /// Nothing is counted and nothing stays written (the stamp lives 1 ms; the write-back is refused); failures are logged
+    /// at Debug.
+    /// </summary>
+    public async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        long started = _time.GetTimestamp();
+        try
+        {
+            await RunAsync(_probeTimeout, (_probeKey, new[] { _probeKey }), s_read, cancellationToken).ConfigureAwait(false);
+
+            // the stamp script on the probe key, with a lifetime of 1 ms: gone before anything could see or count it
+            await RunAsync(
+                _probeTimeout,
+                (key: _probeKey, ttl: TimeSpan.FromMilliseconds(1)),
+                static (store, s, ct) => store.EnsureStampAsync(s.key, "warm-up", s.ttl, ct),
+                cancellationToken).ConfigureAwait(false);
+
+            // the reservation's and the write-back's script with a header that never matches: refused, nothing written
+            await RunAsync(
+                _probeTimeout,
+                (_probeKey, Array.Empty<byte>(), TimeSpan.FromSeconds(1)),
+                static (store, s, ct) => store.WriteIfUnchangedAsync(s.Item1, s_neverHeader, s.Item2, s.Item3, ct),
+                cancellationToken).ConfigureAwait(false);
+            await RunAsync(
+                _probeTimeout,
+                (_probeKey, (ReadOnlyMemory<byte>)s_neverHeader, Array.Empty<byte>(), TimeSpan.FromSeconds(1)),
+                static (store, s, ct) => store.WriteIfUnchangedAsync(s.Item1, s.Item2, s.Item3, s.Item4, ct),
+                cancellationToken).ConfigureAwait(false);
+            Log.StoreWarmedUp(_logger, (long)_time.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (Exception e)
+        {
+            Log.StoreWarmUpFailed(_logger, (long)_time.GetElapsedTime(started).TotalMilliseconds, Classify(e).Tag(), e);
         }
     }
 
@@ -308,6 +353,9 @@ internal sealed class StoreAccessor : IDisposable
     // inside a script, Redis reports the refused command's error within the script error's text
     private static bool IsWriteRefusal(string message) =>
         message.Contains("OOM command not allowed", StringComparison.Ordinal) || message.Contains("READONLY", StringComparison.Ordinal);
+
+    private ValueTask<TResult> RunAsync<TState, TResult>(ResiliencePipeline pipeline, TState state, Func<ICacheStore, TState, CancellationToken, ValueTask<TResult>> action, CancellationToken cancellationToken) =>
+        pipeline.ExecuteAsync(static (s, ct) => s.action(s.store, s.state, ct), (store: _store, state, action), cancellationToken);
 
     private void Refused(StoreErrorType errorType, StoreOperation operation, string @namespace)
     {

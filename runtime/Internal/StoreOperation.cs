@@ -51,6 +51,9 @@ internal enum StoreErrorType
 
     /// <summary>An operator delete refused because the store is a read-only replica.</summary>
     ReadOnly,
+
+    /// <summary>An invalidation that did not fit the replay queue and was queued as its namespace's or the epoch's.</summary>
+    QueueFull,
 }
 
 /// <summary>The result of a cache read (the <c>result</c> tag of the requests counter).</summary>
@@ -103,6 +106,7 @@ internal static class StoreNames
         StoreErrorType.StampMissing => "stamp_missing",
         StoreErrorType.Unavailable => "unavailable",
         StoreErrorType.ReadOnly => "read_only",
+        StoreErrorType.QueueFull => "queue_full",
         _ => throw new ArgumentOutOfRangeException(nameof(errorType), errorType, null),
     };
 

@@ -73,6 +73,7 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
     private long _demotionSeenAt;
     private volatile bool _everConnected;
     private volatile bool _multiGetDenied;
+    private volatile bool _warmingUp;
 
     /// <summary>Creates the store; it connects on <see cref="StartConnecting"/> or first use, in the background, and reconnects by itself.</summary>
     /// <param name="configuration">The StackExchange.Redis options (see <see cref="RedisConnectionSettings.Parse"/>).</param>
@@ -163,6 +164,15 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
 
     /// <inheritdoc/>
     public event Action<string>? ServerChanged;
+
+    /// <summary>
+    /// Gets or sets what runs once on the first connection, in the background: the client's warm-up
+    /// (<see cref="Internal.StoreAccessor.WarmUpAsync"/>), bounded by the probe timeout. Set before <see cref="StartConnecting"/>.
+    /// </summary>
+    internal Func<CancellationToken, Task>? WarmUp { get; set; }
+
+    /// <summary>Gets whether the warm-up on the first connection is still running (readiness waits for it).</summary>
+    internal bool WarmingUp => _warmingUp;
 
     /// <summary>Starts the first connect in the background, if it has not started yet; returns at once.</summary>
     public void StartConnecting() => _ = _connection.Value;
@@ -466,12 +476,35 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
         if (multiplexer.IsConnected)
         {
             _everConnected = true;
+            if (WarmUp is { } warmUp)
+            {
+                // readiness (health, statistics) waits for the client's warm-up on this connection; calls do not
+                _warmingUp = true;
+                _ = Task.Run(() => RunWarmUpAsync(warmUp));
+            }
 
             // raised after the task completes, so a listener sees the connection
             _ = Task.Run(MarkConnected);
         }
 
         return multiplexer;
+    }
+
+    private async Task RunWarmUpAsync(Func<CancellationToken, Task> warmUp)
+    {
+        try
+        {
+            using var bound = new CancellationTokenSource(TimeSpan.FromMilliseconds(CacheGenDefaults.ProbeTimeoutMs));
+            await warmUp(bound.Token).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // the warm-up logs what failed
+        }
+        finally
+        {
+            _warmingUp = false;
+        }
     }
 
     private void MarkConnected()

@@ -100,6 +100,60 @@ public sealed class InvalidationReplayTests(ITestOutputHelper output)
         Assert.Equal(runsBeforeNext + 1, factoryRuns);
     }
 
+    [RedisFact]
+    public async Task Overflow_WithL1_ThisProcessServesNoL1CopyAndTheOthersDropTheirsOnceItLands()
+    {
+        // arrange (default options, L1 on): A reaches Redis through the proxy and queues at most one invalidation; B is
+        // another process on the same Redis and prefix; both hold k0..k2 = v1 in L1
+        using var server = new RedisServerFixture();
+        using var proxy = new ChaosProxy(server.EndPoint);
+        string prefix = TestCache.NewPrefix();
+        using var a = await TestCache.CreateAsync(proxy.Configuration, o => { o.KeyPrefix = prefix; o.MaxPendingInvalidations = 1; });
+        using var b = await TestCache.CreateAsync(server.Configuration, o => o.KeyPrefix = prefix);
+        string source = "v1";
+        string[] keys = ["k0", "k1", "k2"];
+        var warming = Stopwatch.StartNew();
+        while (!a.Client.Backplane!.IsSynced || !b.Client.Backplane!.IsSynced || a.Client.L1!.Count < 3 || b.Client.L1!.Count < 3)
+        {
+            // a store operation that passed its timeout on a loaded machine leaves a key out of L1: call again
+            Assert.True(warming.Elapsed < TimeSpan.FromSeconds(20), "the keys never reached both L1s");
+            foreach (string key in keys)
+            {
+                Assert.Equal("v1", await a.GetAsync(s_method, key, () => source));
+                Assert.Equal("v1", await b.GetAsync(s_method, key, () => source));
+            }
+        }
+
+        // act: A is cut off; k0's invalidation is queued, k1's overflows (queued as the namespace's)
+        proxy.Mode = ChaosMode.Reset;
+        source = "v2";
+        await a.Client.InvalidateKeyAsync("replay", "k0");
+        await a.Client.InvalidateKeyAsync("replay", "k1");
+        string[] aWhileCut = [await a.GetAsync(s_method, "k0", () => source), await a.GetAsync(s_method, "k1", () => source), await a.GetAsync(s_method, "k2", () => source)];
+        proxy.Mode = ChaosMode.Pass;
+        await WaitForNoPendingAsync(a);
+
+        // B drops its L1 copies when A's replay publishes the namespace's invalidation (within the documented window)
+        var landed = Stopwatch.StartNew();
+        string[] bAfter;
+        while (true)
+        {
+            bAfter = [await b.GetAsync(s_method, "k0", () => source), await b.GetAsync(s_method, "k1", () => source), await b.GetAsync(s_method, "k2", () => source)];
+            if (bAfter.All(v => v == "v2") || landed.Elapsed > TimeSpan.FromSeconds(3))
+            {
+                break;
+            }
+
+            await Task.Delay(10);
+        }
+
+        // assert: A never served its L1 copy of anything the overflowed invalidation covers (k2 was never invalidated by
+        // key: only the widened namespace covers it); B serves v2 for all three after the replay
+        output.WriteLine($"B saw v2 {landed.ElapsedMilliseconds} ms after A's queue emptied; A {a.Client.GetStatistics()}");
+        Assert.Equal(["v2", "v2", "v2"], aWhileCut);
+        Assert.Equal(["v2", "v2", "v2"], bAfter);
+    }
+
     private static async Task WaitForNoPendingAsync(TestCache cache)
     {
         var clock = Stopwatch.StartNew();

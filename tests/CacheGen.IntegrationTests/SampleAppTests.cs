@@ -9,7 +9,7 @@ namespace CacheGen.IntegrationTests;
 
 /// <summary>The sample as the README runs it: a real process on a loopback port, in-memory by default, Redis when configured.</summary>
 [Collection(RedisCollection.Name)]
-public sealed class SampleAppTests(RedisServerFixture redis)
+public sealed class SampleAppTests(RedisServerFixture redis, ITestOutputHelper output)
 {
     private static readonly string s_sample = typeof(SampleAppTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "SampleAssembly").Value!;
@@ -36,21 +36,29 @@ public sealed class SampleAppTests(RedisServerFixture redis)
     {
         // the sample uses the default prefix: a fresh rack id keeps reruns on a shared server apart
         await using var app = await SampleProcess.StartAsync(s_sample, redis.Configuration, adminKey: "process-test-key");
-        app.Client.DefaultRequestHeaders.Add("X-Admin-Key", "process-test-key");
-        await app.WaitUntilAvailableAsync();
-        await app.Client.GetAsync("/api/racks/7/thermal-analysis");
-
-        foreach (string pattern in (string[])["thermal:%00", "%00", "thermal%00:*", "thermal:*%00*"])
+        try
         {
-            using var reply = await app.Client.DeleteAsync("/health/cache/invalidate/" + pattern);
-            Assert.Equal(HttpStatusCode.BadRequest, reply.StatusCode);
-        }
+            app.Client.DefaultRequestHeaders.Add("X-Admin-Key", "process-test-key");
+            await app.WaitUntilAvailableAsync();
+            await app.Client.GetAsync("/api/racks/7/thermal-analysis");
 
-        using var hit = await app.Client.GetAsync("/api/racks/7/thermal-analysis");
-        Assert.Equal("HIT", Header(hit, "X-Cache"));
-        Assert.True(await redis.ExistsAsync("cache:thermal:rack:7"));
-        Assert.Contains("cache store: Redis at " + redis.Configuration, app.Output, StringComparison.Ordinal);
-        Assert.Contains("admin key:   from configuration", app.Output, StringComparison.Ordinal);
+            foreach (string pattern in (string[])["thermal:%00", "%00", "thermal%00:*", "thermal:*%00*"])
+            {
+                using var reply = await app.Client.DeleteAsync("/health/cache/invalidate/" + pattern);
+                Assert.Equal(HttpStatusCode.BadRequest, reply.StatusCode);
+            }
+
+            using var hit = await app.Client.GetAsync("/api/racks/7/thermal-analysis");
+            Assert.Equal("HIT", Header(hit, "X-Cache"));
+            Assert.True(await redis.ExistsAsync("cache:thermal:rack:7"));
+            Assert.Contains("cache store: Redis at " + redis.Configuration, app.Output, StringComparison.Ordinal);
+            Assert.Contains("admin key:   from configuration", app.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            // the sample's log (store errors, each request's X-Cache and latency) explains a failure
+            output.WriteLine(app.Output);
+        }
     }
 
     private static string? Header(HttpResponseMessage response, string name) =>

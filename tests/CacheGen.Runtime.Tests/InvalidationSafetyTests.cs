@@ -97,7 +97,17 @@ public sealed class InvalidationSafetyTests
         Assert.Equal(0, aStoreReadsWhileOverflowed);
         Assert.Equal(("v2", "v2"), (aInNamespace, aElsewhere));
         Assert.Equal(["v2", "v2", "v2", "v2"], bAfter);
-        Assert.Contains(a.Logger.Collector.GetSnapshot(), e => e.Id.Id == 37 && e.Level == LogLevel.Error);
+        // one Error for the overflow (two invalidations widened), the second at Debug; both counted
+        Assert.Single(a.Logger.Collector.GetSnapshot(), e => e.Id.Id == 37 && e.Level == LogLevel.Error);
+        Assert.Single(a.Logger.Collector.GetSnapshot(), e => e.Id.Id == 49 && e.Level == LogLevel.Debug);
+        Assert.Equal(2, a.Errors.Sum((CacheGenDiagnostics.ErrorTypeTag, "queue_full"), (CacheGenDiagnostics.OperationTag, "invalidate")));
+
+        // a later overflow, once the queue was empty, is a new one: logged as an Error again
+        a.Chaos.Faulted = true;
+        await a.Client.InvalidateKeyAsync("ns", "a");
+        await a.Client.InvalidateKeyAsync("ns", "b");
+        await a.Client.InvalidateKeyAsync("ns", "c");
+        Assert.Equal(2, a.Logger.Collector.GetSnapshot().Count(e => e.Id.Id == 37 && e.Level == LogLevel.Error));
     }
 
     [Fact]

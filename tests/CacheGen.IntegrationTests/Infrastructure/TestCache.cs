@@ -49,6 +49,12 @@ internal sealed class TestCache : IDisposable
             {
                 await Task.Delay(10, timeout.Token);
             }
+
+            // the first connect ends after the client's warm-up on it; until then calls are served without the cache
+            while (client.Connecting)
+            {
+                await Task.Delay(5, timeout.Token);
+            }
         }
 
         return cache;
