@@ -27,6 +27,7 @@ internal sealed class L1Cache
     private const int EntryOverhead = 96;
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
     private readonly ConcurrentDictionary<string, Cell> _namespaces = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Cell> _tags = new(StringComparer.Ordinal);
     private readonly long[] _stripes = new long[StripeCount];
@@ -34,6 +35,13 @@ internal sealed class L1Cache
     private readonly int _maxEntries;
     private readonly long _maxBytes;
     private readonly TimeProvider _time;
+
+    /// <summary>
+    /// Whether <see cref="_time"/> is the real clock: then expiry and recency are read from
+    /// <see cref="Environment.TickCount64"/> (milliseconds, the cheapest clock there is; a hit reads it once), else
+    /// expiry from <see cref="_time"/>'s timestamps (a test's clock).
+    /// </summary>
+    private readonly bool _realClock;
     private long _all;
     private long _bytes;
     private long _evictions;
@@ -43,6 +51,8 @@ internal sealed class L1Cache
         _maxEntries = Math.Max(1, maxEntries);
         _maxBytes = Math.Max(1024, maxBytes);
         _time = time;
+        _realClock = ReferenceEquals(time, TimeProvider.System);
+        _bySpan = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>Gets the number of entries held.</summary>
@@ -82,22 +92,28 @@ internal sealed class L1Cache
     }
 
     /// <summary>The entry under <paramref name="fullKey"/> if it belongs to <paramref name="method"/>, has not expired and no invalidation has touched it.</summary>
-    public Entry? Get(string fullKey, CachedMethod method)
+    public Entry? Get(string fullKey, CachedMethod method) => Get(fullKey.AsSpan(), method);
+
+    /// <summary>
+    /// As <see cref="Get(string, CachedMethod)"/>, for a full key the caller wrote into a buffer: a hit looks the entry
+    /// up without making the key string (the entry holds it).
+    /// </summary>
+    public Entry? Get(ReadOnlySpan<char> fullKey, CachedMethod method)
     {
-        if (!_entries.TryGetValue(fullKey, out var entry) || !ReferenceEquals(entry.Method, method))
+        if (!_bySpan.TryGetValue(fullKey, out var entry) || !ReferenceEquals(entry.Method, method))
         {
             return null;
         }
 
-        long now = _time.GetTimestamp();
+        long now = Now();
         if (now >= entry.ExpiresAt || !IsCurrent(entry.Validated))
         {
-            Remove(fullKey, entry);
+            Remove(entry.FullKey, entry);
             return null;
         }
 
         // recency for eviction, on the real clock (a test's manual clock may stand still)
-        entry.LastUsed = System.Diagnostics.Stopwatch.GetTimestamp();
+        entry.LastUsed = _realClock ? now : System.Diagnostics.Stopwatch.GetTimestamp();
         return entry;
     }
 
@@ -109,14 +125,14 @@ internal sealed class L1Cache
             return;
         }
 
-        long now = _time.GetTimestamp();
+        long now = Now();
         long size = EntryOverhead + (fullKey.Length * 2) + valueBytes;
         if (size > _maxBytes)
         {
             return;
         }
 
-        var entry = new Entry(method, tags, snapshot, hasInstance, instance, bytes, size, now + (long)(ttl.TotalSeconds * _time.TimestampFrequency), createdUnixMs) { LastUsed = System.Diagnostics.Stopwatch.GetTimestamp() };
+        var entry = new Entry(fullKey, method, tags, snapshot, hasInstance, instance, bytes, size, now + (long)(ttl.TotalSeconds * (_realClock ? 1000 : _time.TimestampFrequency)), createdUnixMs) { LastUsed = _realClock ? now : System.Diagnostics.Stopwatch.GetTimestamp() };
         Interlocked.Add(ref _bytes, size);
         _entries.AddOrUpdate(fullKey, entry, (_, old) =>
         {
@@ -157,6 +173,9 @@ internal sealed class L1Cache
         }
     }
 
+    /// <summary>Now, in the unit of <see cref="Entry.ExpiresAt"/>: milliseconds on the real clock, else <see cref="_time"/>'s timestamp ticks.</summary>
+    private long Now() => _realClock ? Environment.TickCount64 : _time.GetTimestamp();
+
     private bool IsCurrent(Snapshot s)
     {
         if (s.All != Volatile.Read(ref _all) || s.NamespaceVersion != Volatile.Read(ref s.Namespace.Version) || s.StripeVersion != Volatile.Read(ref _stripes[s.Stripe]))
@@ -196,7 +215,7 @@ internal sealed class L1Cache
 
         try
         {
-            long now = _time.GetTimestamp();
+            long now = Now();
             var live = new List<KeyValuePair<string, Entry>>(_entries.Count);
             foreach (var pair in _entries)
             {
@@ -245,8 +264,11 @@ internal sealed class L1Cache
     internal sealed record Snapshot(long All, Cell Namespace, long NamespaceVersion, int Stripe, long StripeVersion, Cell[]? Tags, long[]? TagVersions);
 
     /// <summary>One value in the process.</summary>
-    internal sealed class Entry(CachedMethod method, string[]? tags, Snapshot validated, bool hasInstance, object? instance, byte[]? bytes, long size, long expiresAt, long createdUnixMs)
+    internal sealed class Entry(string fullKey, CachedMethod method, string[]? tags, Snapshot validated, bool hasInstance, object? instance, byte[]? bytes, long size, long expiresAt, long createdUnixMs)
     {
+        /// <summary>Gets the full key the entry is stored under (a hit needs it only for traces and queued invalidations).</summary>
+        public string FullKey { get; } = fullKey;
+
         public CachedMethod Method { get; } = method;
 
         public string[]? Tags { get; } = tags;
@@ -268,5 +290,8 @@ internal sealed class L1Cache
         public long CreatedUnixMs { get; } = createdUnixMs;
 
         public long LastUsed;
+
+        /// <summary>A completed <c>Task&lt;T&gt;</c> of <see cref="Instance"/>, made on the first hit that asks, so later hits of a <c>Task</c>-returning method allocate nothing.</summary>
+        public object? CompletedTask;
     }
 }
