@@ -32,6 +32,10 @@ internal sealed class L1Cache
     private readonly ConcurrentDictionary<string, Cell> _tags = new(StringComparer.Ordinal);
     private readonly long[] _stripes = new long[StripeCount];
     private readonly Lock _evictLock = new();
+    private readonly Lock _tagPruneLock = new();
+    private readonly int _maxTagCells;
+    private int _tagCells;
+    private long _tagClock;
     private readonly int _maxEntries;
     private readonly long _maxBytes;
     private readonly TimeProvider _time;
@@ -46,9 +50,14 @@ internal sealed class L1Cache
     private long _bytes;
     private long _evictions;
 
-    public L1Cache(int maxEntries, long maxBytes, TimeProvider time)
+    /// <param name="maxEntries">The most entries held.</param>
+    /// <param name="maxBytes">The most bytes counted for the entries held.</param>
+    /// <param name="time">The clock of expiry.</param>
+    /// <param name="maxTagCells">The most tag counters kept (a tag per rack id must not grow the map forever); 0 for four per entry, at least 1,024.</param>
+    public L1Cache(int maxEntries, long maxBytes, TimeProvider time, int maxTagCells = 0)
     {
         _maxEntries = Math.Max(1, maxEntries);
+        _maxTagCells = maxTagCells > 0 ? maxTagCells : Math.Max(1024, 4 * _maxEntries);
         _maxBytes = Math.Max(1024, maxBytes);
         _time = time;
         _realClock = ReferenceEquals(time, TimeProvider.System);
@@ -60,6 +69,9 @@ internal sealed class L1Cache
 
     /// <summary>Gets the bytes counted for the entries held.</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Gets the number of tag counters kept (at most about the bound, see <see cref="PruneTags"/>).</summary>
+    public int TagCells => Volatile.Read(ref _tagCells);
 
     /// <summary>Gets how many entries were evicted for the bounds.</summary>
     public long Evictions => Interlocked.Read(ref _evictions);
@@ -77,7 +89,7 @@ internal sealed class L1Cache
             tagVersions = new long[tags.Length];
             for (int i = 0; i < tags.Length; i++)
             {
-                tagCells[i] = Scope(_tags, tags[i]);
+                tagCells[i] = TagCell(tags[i]);
             }
         }
 
@@ -161,7 +173,7 @@ internal sealed class L1Cache
     public void InvalidateNamespace(string @namespace) => Interlocked.Increment(ref Scope(_namespaces, @namespace).Version);
 
     /// <summary>A tag was invalidated.</summary>
-    public void InvalidateTag(string tag) => Interlocked.Increment(ref Scope(_tags, tag).Version);
+    public void InvalidateTag(string tag) => Interlocked.Increment(ref TagCell(tag).Version);
 
     /// <summary>Everything goes: a clear, a pattern delete, or messages that may have been lost.</summary>
     public void InvalidateAll()
@@ -185,13 +197,67 @@ internal sealed class L1Cache
 
         for (int i = 0; i < (s.Tags?.Length ?? 0); i++)
         {
-            if (s.TagVersions![i] != Volatile.Read(ref s.Tags![i].Version))
+            if (s.TagVersions![i] != Volatile.Read(ref s.Tags![i].Version) || Volatile.Read(ref s.Tags[i].Retired))
             {
                 return false;
             }
         }
 
         return true;
+    }
+
+    /// <summary>The counter of <paramref name="tag"/>, made when first asked for; past the bound, the least recently taken half is retired.</summary>
+    private Cell TagCell(string tag)
+    {
+        if (!_tags.TryGetValue(tag, out var cell))
+        {
+            var made = new Cell();
+            cell = _tags.GetOrAdd(tag, made);
+            if (ReferenceEquals(cell, made) && Interlocked.Increment(ref _tagCells) > _maxTagCells)
+            {
+                PruneTags();
+            }
+        }
+
+        cell.LastTaken = Interlocked.Increment(ref _tagClock);
+        return cell;
+    }
+
+    /// <summary>
+    /// Retires the least recently taken half of the tag counters. A retired counter never compares current again, so
+    /// an entry or a lookup that holds it is not served or kept (the next lookup reads the store and takes a new
+    /// counter): forgetting a tag's version can cost hits, never serve a value its invalidation removed.
+    /// </summary>
+    private void PruneTags()
+    {
+        if (!_tagPruneLock.TryEnter())
+        {
+            return; // another caller is pruning
+        }
+
+        try
+        {
+            var cells = _tags.ToArray();
+            if (cells.Length <= _maxTagCells)
+            {
+                return;
+            }
+
+            Array.Sort(cells, static (a, b) => a.Value.LastTaken.CompareTo(b.Value.LastTaken));
+            for (int i = 0; i < cells.Length - (_maxTagCells / 2); i++)
+            {
+                // retired before it leaves the map: whoever still holds it sees it retired
+                Volatile.Write(ref cells[i].Value.Retired, true);
+                if (_tags.TryRemove(cells[i]))
+                {
+                    Interlocked.Decrement(ref _tagCells);
+                }
+            }
+        }
+        finally
+        {
+            _tagPruneLock.Exit();
+        }
     }
 
     private static Cell Scope(ConcurrentDictionary<string, Cell> scopes, string name) =>
@@ -258,6 +324,12 @@ internal sealed class L1Cache
     internal sealed class Cell
     {
         public long Version;
+
+        /// <summary>When a lookup last took it (a count of takes), for pruning.</summary>
+        public long LastTaken;
+
+        /// <summary>Whether the cell left the map (<see cref="PruneTags"/>): no snapshot holding it is current.</summary>
+        public bool Retired;
     }
 
     /// <summary>The versions a lookup saw before it read the store.</summary>
