@@ -29,16 +29,16 @@ public sealed partial class CacheClient
     public async ValueTask<CacheStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default)
     {
         var statistics = GetStatistics();
-        if (_storeInfo is null || _disabledReason is not null || _breaker.State != CircuitState.Closed)
+        if (_storeInfo is null || _disabledReason is not null || _access.State != CircuitState.Closed)
         {
             return statistics;
         }
 
         try
         {
-            var info = await _timeout.ExecuteAsync(
-                static (store, ct) => store.GetServerInfoAsync(ct),
+            var info = await _access.BoundedAsync(
                 _storeInfo,
+                static (store, ct) => store.GetServerInfoAsync(ct),
                 cancellationToken).ConfigureAwait(false);
             return statistics with
             {
@@ -54,7 +54,7 @@ public sealed partial class CacheClient
         }
         catch (Exception e)
         {
-            Log.ServerInfoUnavailable(_logger, Classify(e), e);
+            Log.ServerInfoUnavailable(_logger, StoreAccessor.Classify(e).Tag(), e);
             return statistics;
         }
     }
@@ -81,20 +81,20 @@ public sealed partial class CacheClient
     /// Runs an operator delete: through the breaker, bounded by <see cref="CacheGenOptions.AdminTimeoutSeconds"/>;
     /// a timeout is neutral for the breaker. Failures are counted, logged and thrown as <see cref="CacheAdminException"/>.
     /// </summary>
-    private async ValueTask<long> RunAdminAsync(string operation, string scope, string pattern, CancellationToken cancellationToken)
+    private async ValueTask<long> RunAdminAsync(StoreOperation operation, string scope, string pattern, CancellationToken cancellationToken)
     {
         long started = _time.GetTimestamp();
         if (_disabledReason is not null)
         {
-            throw AdminFailed(operation, scope, "unavailable", "The cache store is unavailable: " + _disabledReason, started, null);
+            throw AdminFailed(operation, scope, StoreErrorType.Unavailable, "The cache store is unavailable: " + _disabledReason, started, null);
         }
 
         if (CheckReadOnly().Store)
         {
-            throw AdminFailed(operation, scope, "read_only", "The cache store is a read-only replica; keys can only be deleted on a primary.", started, null);
+            throw AdminFailed(operation, scope, StoreErrorType.ReadOnly, "The cache store is a read-only replica; keys can only be deleted on a primary.", started, null);
         }
 
-        if (!_breaker.AllowsCalls)
+        if (!_access.AllowsCalls)
         {
             throw AdminFailed(operation, scope, StoreErrorType.CircuitOpen, "The cache circuit is open; run the command again once the store is back.", started, null);
         }
@@ -104,14 +104,14 @@ public sealed partial class CacheClient
         Interlocked.Increment(ref _adminEpoch);
         try
         {
-            long removed = await _adminTimeout.ExecuteAsync(
-                static (s, ct) => s.store.RemoveByPatternAsync(s.pattern, ct),
-                (store: _store, pattern),
+            long removed = await _access.AdminAsync(
+                pattern,
+                static (store, p, ct) => store.RemoveByPatternAsync(p, ct),
+                started,
                 cancellationToken).ConfigureAwait(false);
 
             // a server that loses this delete (an older snapshot, a failover) gets the namespace or the prefix retired instead
             Journal(operation == StoreOperation.Clear ? Invalidation.Epoch : new Invalidation(InvalidationKind.Namespace, scope, scope));
-            Report(_breaker.OnSuccess(started));
             await L1AfterAdminDeleteAsync().ConfigureAwait(false);
             var elapsed = _time.GetElapsedTime(started);
             _metrics.Duration(elapsed.TotalSeconds, operation);
@@ -135,17 +135,11 @@ public sealed partial class CacheClient
         catch (Exception e)
         {
             _metrics.Duration(_time.GetElapsedTime(started).TotalSeconds, operation);
-            string errorType = Classify(e);
-
-            // a long scan that ran out of time says nothing about whether the store serves reads
-            if (errorType != StoreErrorType.Timeout)
-            {
-                Report(_breaker.OnFailure(started));
-            }
-
+            // (the accessor fed the breaker: a long scan that ran out of time says nothing about whether the store serves reads)
+            var errorType = StoreAccessor.Classify(e);
             string message = errorType == StoreErrorType.Timeout
-                ? $"The operator {operation} did not finish within AdminTimeoutSeconds ({_options.AdminTimeoutSeconds} s)."
-                : $"The operator {operation} failed ({errorType}).";
+                ? $"The operator {operation.Tag()} did not finish within AdminTimeoutSeconds ({_options.AdminTimeoutSeconds} s)."
+                : $"The operator {operation.Tag()} failed ({errorType.Tag()}).";
             throw AdminFailed(operation, scope, errorType, message, started, e);
         }
         finally
@@ -155,11 +149,11 @@ public sealed partial class CacheClient
         }
     }
 
-    private CacheAdminException AdminFailed(string operation, string scope, string errorType, string message, long started, Exception? exception)
+    private CacheAdminException AdminFailed(StoreOperation operation, string scope, StoreErrorType errorType, string message, long started, Exception? exception)
     {
         Interlocked.Increment(ref _errors);
         _metrics.Error(errorType, operation, scope);
-        Log.AdminOperationFailed(_logger, operation, errorType, (long)_time.GetElapsedTime(started).TotalMilliseconds, exception);
-        return new CacheAdminException(errorType, message + " Keys deleted before the failure stay deleted.", exception);
+        Log.AdminOperationFailed(_logger, operation.Tag(), errorType.Tag(), (long)_time.GetElapsedTime(started).TotalMilliseconds, exception);
+        return new CacheAdminException(errorType.Tag(), message + " Keys deleted before the failure stay deleted.", exception);
     }
 }

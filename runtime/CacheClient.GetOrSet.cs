@@ -400,16 +400,11 @@ public sealed partial class CacheClient
         var l1 = L1Snapshot(method, fullKey, tags);
         long startedAt = _time.GetTimestamp();
         long adminEpoch = Volatile.Read(ref _adminEpoch);
-        var (ok, read) = await ExecuteStoreAsync(
-            StoreOperation.Read,
-            ns,
-            (fullKey, stampKeys),
-            static (store, s, ct) => store.ReadAsync(s.fullKey, s.stampKeys, ct),
-            cancellationToken).ConfigureAwait(false);
+        var (ok, read) = await _access.ReadAsync(ns, fullKey, stampKeys, cancellationToken).ConfigureAwait(false);
         if (!ok)
         {
             Interlocked.Increment(ref _misses);
-            _metrics.Request("error", ns);
+            _metrics.Request(RequestResult.Error, ns);
             return default;
         }
 
@@ -458,7 +453,7 @@ public sealed partial class CacheClient
             if (TryDecode(method, fullKey, tags, bytes, stamps, out T? value) && !stampMissing)
             {
                 Interlocked.Increment(ref _hits);
-                _metrics.Request("hit", ns);
+                _metrics.Request(RequestResult.Hit, ns);
                 Log.Hit(_logger, fullKey);
                 L1FromStore(method, fullKey, tags, l1, value, bytes);
                 return new Lookup<T>(true, value, false, header, stamps, startedAt, adminEpoch, l1);
@@ -498,7 +493,7 @@ public sealed partial class CacheClient
     private void Miss(string ns, string fullKey)
     {
         Interlocked.Increment(ref _misses);
-        _metrics.Request("miss", ns);
+        _metrics.Request(RequestResult.Miss, ns);
         Log.Miss(_logger, fullKey);
         CacheCall.Current?.OnMiss();
     }
@@ -647,7 +642,7 @@ public sealed partial class CacheClient
         abandon.Cancel();
         Interlocked.Increment(ref _misses);
         Interlocked.Increment(ref _errors);
-        _metrics.Request("error", method.Namespace);
+        _metrics.Request(RequestResult.Error, method.Namespace);
         _metrics.Error(StoreErrorType.SyncWait, StoreOperation.Read, method.Namespace);
         CacheCall.Current?.OnStoreError(StoreOperation.Read, StoreErrorType.SyncWait);
         long suppressed = Interlocked.Increment(ref _syncAbandoned);

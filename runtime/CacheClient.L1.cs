@@ -66,7 +66,7 @@ public sealed partial class CacheClient
     /// Whether L1 may serve now: as <see cref="L1Writable"/>, or, with <see cref="CacheGenL1Options.ServeWhileStoreDown"/>,
     /// while the circuit is open (nothing reaches Redis, from here at least).
     /// </summary>
-    private bool L1Readable => L1Writable || (_backplane is not null && (_options.L1.ServeWhileStoreDown && _breaker.State == CircuitState.Open));
+    private bool L1Readable => L1Writable || (_backplane is not null && (_options.L1.ServeWhileStoreDown && CircuitState == CircuitState.Open));
 
     /// <summary>The longest full key a hit looks up from a stack buffer; longer ones are concatenated.</summary>
     private const int L1StackKeyLength = 256;
@@ -167,7 +167,7 @@ public sealed partial class CacheClient
         using var call = CacheCall.Begin(method, entry.FullKey, _store.Name, _options, _time);
         call?.OnHit(entry.CreatedUnixMs);
         Interlocked.Increment(ref _hits);
-        _metrics.Request("hit", method.Namespace);
+        _metrics.Request(RequestResult.Hit, method.Namespace);
         return true;
     }
 

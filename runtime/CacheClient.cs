@@ -5,7 +5,6 @@ using CacheGen.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Polly;
 
 namespace CacheGen;
 
@@ -21,18 +20,14 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
     private readonly CacheGenOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly CircuitBreaker _breaker;
+    private readonly StoreAccessor _access;
     private readonly CacheMetrics _metrics;
-    private readonly ResiliencePipeline _timeout;
-    private readonly ResiliencePipeline _adminTimeout;
     private readonly ConcurrentDictionary<string, object> _flights = new(StringComparer.Ordinal);
     private readonly PendingInvalidations _pending;
     private readonly InvalidationJournal _journal;
     private readonly ConcurrentDictionary<string, long> _ttlsSeen = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _corruptLogged = new(StringComparer.Ordinal);
-    private readonly ITimer _replayTimer;
-    private readonly ITimer _probeTimer;
-    private readonly ResiliencePipeline _probeTimeout;
+    private readonly InvalidationReplay _replay;
     private readonly Internal.IStoreConnection? _connection;
     private readonly string _prefix;
     private readonly KeyLayout _keys;
@@ -42,11 +37,6 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
     private long _errors;
     private long _adminEpoch;
     private int _readOnlyState;
-    private int _errorLogged;
-    private int _writeRejectedLogged;
-    private int _replaying;
-    private int _openLogged;
-    private int _authenticationFailed;
     private long _longestTtlSeen;
     private int _disposed;
 
@@ -68,42 +58,27 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
         _options = options.Value;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
-        _breaker = new CircuitBreaker(_options.BreakerFailureThreshold, TimeSpan.FromMilliseconds(_options.FirstBreakMs), TimeSpan.FromSeconds(_options.BreakDurationSeconds), _time);
         _pending = new PendingInvalidations(_options.MaxPendingInvalidations);
         _journal = new InvalidationJournal(_options.InvalidationJournalSize, _time);
         _metrics = new CacheMetrics(meterFactory, () => _pending.Count, () => IsReadOnly);
-        _timeout = new ResiliencePipelineBuilder { TimeProvider = _time }
-            .AddTimeout(TimeSpan.FromMilliseconds(_options.OperationTimeoutMs))
-            .Build();
-        _probeTimeout = new ResiliencePipelineBuilder { TimeProvider = _time }
-            .AddTimeout(TimeSpan.FromMilliseconds(Math.Max(_options.OperationTimeoutMs, CacheGenDefaults.ProbeTimeoutMs)))
-            .Build();
-        _adminTimeout = new ResiliencePipelineBuilder { TimeProvider = _time }
-            .AddTimeout(TimeSpan.FromSeconds(_options.AdminTimeoutSeconds))
-            .Build();
         _prefix = string.IsNullOrEmpty(_options.Version) ? _options.KeyPrefix : _options.KeyPrefix + ":" + _options.Version;
         _keys = new KeyLayout(_prefix);
+        _access = new StoreAccessor(store, _options, _logger, _time, _metrics, _keys.Probe);
         _disabledReason = (store as Stores.UnavailableCacheStore)?.Reason;
-        _probeTimer = _time.CreateTimer(static s => _ = ((CacheClient)s!).ProbeAsync(now: false), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _connection = store as Internal.IStoreConnection;
-        if (_connection is not null)
-        {
-            _connection.ConnectionRestored += OnConnectionRestored;
-            _connection.ServerChanged += OnServerChanged;
-        }
+        _replay = new InvalidationReplay(_pending, _journal, inv => ApplyAsync(inv, CancellationToken.None), _connection, _options, _logger, _time);
 
         // connect at start-up, in the background: the first read must not pay the connect inside its timeout
         (store as Stores.RedisCacheStore)?.StartConnecting();
         StartL1();
-        _replayTimer = _time.CreateTimer(static s => ((CacheClient)s!).ReplayPending(), this, TimeSpan.FromMilliseconds(CacheGenDefaults.ReplayIntervalMs), TimeSpan.FromMilliseconds(CacheGenDefaults.ReplayIntervalMs));
         Log.StoreSelected(_logger, store.Name, _prefix);
     }
 
     /// <summary>Gets the state of the circuit breaker.</summary>
-    public CircuitState CircuitState => _breaker.State;
+    public CircuitState CircuitState => _access.State;
 
     /// <summary>Gets whether the store refused the credentials since the circuit last closed (health: Unhealthy).</summary>
-    public bool AuthenticationFailed => Volatile.Read(ref _authenticationFailed) == 1;
+    public bool AuthenticationFailed => _access.AuthenticationFailed;
 
     /// <summary>Gets why the cache is off for good (an invalid Redis configuration), or <see langword="null"/>.</summary>
     public string? DisabledReason => _disabledReason;
@@ -121,8 +96,8 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
     public CacheStatistics GetStatistics() => new(
         Interlocked.Read(ref _hits),
         Interlocked.Read(ref _misses),
-        Interlocked.Read(ref _errors),
-        _breaker.State,
+        Interlocked.Read(ref _errors) + _access.Errors,
+        _access.State,
         _pending.Count,
         _store.Name)
     {
@@ -141,16 +116,13 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
             return;
         }
 
-        _replayTimer.Dispose();
-        _probeTimer.Dispose();
+        _replay.Dispose();
+        _access.Dispose();
         StopL1();
-        if (_connection is not null)
+        if (_disabledReason is null)
         {
-            _connection.ConnectionRestored -= OnConnectionRestored;
-            _connection.ServerChanged -= OnServerChanged;
+            _replay.FlushOnDispose();
         }
-
-        FlushPendingOnDispose();
 
         _metrics.Dispose();
     }
@@ -185,8 +157,6 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
 
     // the key layout (Internal/KeyLayout.cs), under the names the partial files use
     private const int StampsOffset = KeyLayout.StampsOffset;
-
-    private string ProbeKey => _keys.Probe;
 
     private string EpochKey => _keys.Epoch;
 

@@ -98,7 +98,7 @@ internal sealed class CacheCall : IDisposable
     }
 
     /// <summary>A store operation of this call failed (or the circuit refused it).</summary>
-    public void OnStoreError(string operation, string errorType)
+    public void OnStoreError(StoreOperation operation, StoreErrorType errorType)
     {
         lock (_lock)
         {
@@ -117,8 +117,8 @@ internal sealed class CacheCall : IDisposable
                 _timeToLive = null;
             }
 
-            _errorType ??= errorType;
-            _errorOperation ??= operation;
+            _errorType ??= errorType.Tag();
+            _errorOperation ??= operation.Tag();
         }
     }
 

@@ -26,17 +26,17 @@ internal sealed class CacheMetrics : IDisposable
 
     public Meter Meter => _meter;
 
-    public void Request(string result, string @namespace) =>
-        _requests.Add(1, new(CacheGenDiagnostics.ResultTag, result), new(CacheGenDiagnostics.NamespaceTag, @namespace));
+    public void Request(RequestResult result, string @namespace) =>
+        _requests.Add(1, new(CacheGenDiagnostics.ResultTag, result.Tag()), new(CacheGenDiagnostics.NamespaceTag, @namespace));
 
-    public void Error(string errorType, string operation, string @namespace) =>
-        _errors.Add(1, new(CacheGenDiagnostics.ErrorTypeTag, errorType), new(CacheGenDiagnostics.OperationTag, operation), new(CacheGenDiagnostics.NamespaceTag, @namespace));
+    public void Error(StoreErrorType errorType, StoreOperation operation, string @namespace) =>
+        _errors.Add(1, new(CacheGenDiagnostics.ErrorTypeTag, errorType.Tag()), new(CacheGenDiagnostics.OperationTag, operation.Tag()), new(CacheGenDiagnostics.NamespaceTag, @namespace));
 
-    public void Duration(double seconds, string operation) =>
-        _duration.Record(seconds, new KeyValuePair<string, object?>(CacheGenDiagnostics.OperationTag, operation));
+    public void Duration(double seconds, StoreOperation operation) =>
+        _duration.Record(seconds, new KeyValuePair<string, object?>(CacheGenDiagnostics.OperationTag, operation.Tag()));
 
-    public void KeysRemoved(long count, string operation) =>
-        _keysRemoved.Add(count, new KeyValuePair<string, object?>(CacheGenDiagnostics.OperationTag, operation));
+    public void KeysRemoved(long count, StoreOperation operation) =>
+        _keysRemoved.Add(count, new KeyValuePair<string, object?>(CacheGenDiagnostics.OperationTag, operation.Tag()));
 
     public void Transition(CircuitState state) =>
         _transitions.Add(1, new KeyValuePair<string, object?>(CacheGenDiagnostics.StateTag, state switch
