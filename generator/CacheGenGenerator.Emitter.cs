@@ -289,6 +289,14 @@ public sealed partial class CacheGenGenerator
                 return;
             }
 
+            if (start == segments.Count - 1 && typeArguments.Count == 0 && segments[start] is { Literal: null, Path.Count: 1, Value: { Kind: KeyValueKind.Direct, Shape: "System.Int32" or "System.Int64" } } integer)
+            {
+                // the identity and one integer parameter: the same key, in one allocation
+                string root = parameter?.Invoke(integer.Path[0]) ?? integer.Path[0];
+                w.WriteLine($"string {variable} = {KnownNames.CacheKeyBuilder}.Join({Literal(identity)}, {root});");
+                return;
+            }
+
             string builder = variable + "Builder";
             w.WriteLine($"var {builder} = new {KnownNames.CacheKeyBuilder}({Literal(identity)});");
             foreach (string typeArgument in typeArguments)
