@@ -64,10 +64,15 @@ public sealed class GeneratorSnapshotTests
                 public partial Task<int> CountAllAsync();
 
                 private Task<int> CountAllAsyncCore() => Task.FromResult(1);
+
+                [Cached("racks", 60, Key = "rack:{rackId}", Tags = ["rack:{rackId}"])]
+                public partial int Floor(int rackId);
+
+                private int FloorCore(int rackId) => rackId % 7;
             }
             """);
 
-        VerifyAll(sources, ["Demo.RackService.CountAsync.g.cs", "Demo.RackService.CountAllAsync.g.cs"]);
+        VerifyAll(sources, ["Demo.RackService.CountAsync.g.cs", "Demo.RackService.CountAllAsync.g.cs", "Demo.RackService.Floor.g.cs"]);
     }
 
     [Fact]

@@ -57,6 +57,45 @@ public sealed class L1HitPathTests
         Assert.Equal("v1", await first);
     }
 
+    [Fact]
+    public void SyncForm_AHitBuildsNoTagsWhenTheyFollowTheKey()
+    {
+        using var h = new CacheHarness(chaos: false);
+        var calls = new Counts();
+        string Sync(string value) => h.Client.GetOrSet(
+            Following,
+            "k",
+            (calls, value),
+            static s =>
+            {
+                s.calls.Tags++;
+                return ["t:k"];
+            },
+            static s =>
+            {
+                s.calls.Core++;
+                return s.value;
+            });
+
+        Assert.Equal("v1", Sync("v1"));
+        WaitForL1(h);
+        Assert.Equal("v1", Sync("v2"));
+        Assert.Equal("v1", Sync("v2"));
+        Assert.Equal((1, 1), (calls.Tags, calls.Core));
+    }
+
+    /// <summary>The sync path writes back in the background: wait until the entry is in L1.</summary>
+    private static void WaitForL1(CacheHarness h)
+    {
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (h.Client.L1!.Count == 0 && DateTime.UtcNow < until)
+        {
+            Thread.Sleep(5);
+        }
+
+        Assert.Equal(1, h.Client.L1.Count);
+    }
+
     private static ValueTask<string> Get(CacheHarness h, CachedMethod<string> method, Counts calls, string value) => Call(h.Client, method, calls, value);
 
     private static ValueTask<string> Call(ICacheClient client, CachedMethod<string> method, Counts calls, string value) =>
