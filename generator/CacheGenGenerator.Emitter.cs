@@ -12,6 +12,9 @@ public sealed partial class CacheGenGenerator
     /// <summary>Spec to text. Takes only the spec, so it can be tested with a hand-built one.</summary>
     internal static class Emitter
     {
+        /// <summary><c>CacheKeyBuilder.MaxKeyLength</c>: a longer key is hashed after its identity.</summary>
+        private const int MaxKeyUtf8Bytes = 512;
+
         internal static readonly string Version = typeof(CacheGenGenerator).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
         public static SourceText Emit(MethodSpec spec)
@@ -44,7 +47,8 @@ public sealed partial class CacheGenGenerator
                 string valueArguments = cache.Value is { } v
                     ? $", {Values.ValueEmitter.FormatterExpression(v)}, {(v.IsDeeplyImmutable ? "true" : "false")}"
                     : string.Empty;
-                w.WriteLine($"private static readonly {descriptor} {cache.DescriptorName} = new({Literal(cache.CacheNamespace)}, {Literal(cache.Identity)}, {cache.TtlSeconds.ToString(CultureInfo.InvariantCulture)}, {Literal(cache.SchemaFingerprint)}{valueArguments});");
+                string initializer = cache.Tags.Count > 0 && TagsFollowKey(cache) ? " { TagsFollowKey = true }" : string.Empty;
+                w.WriteLine($"private static readonly {descriptor} {cache.DescriptorName} = new({Literal(cache.CacheNamespace)}, {Literal(cache.Identity)}, {cache.TtlSeconds.ToString(CultureInfo.InvariantCulture)}, {Literal(cache.SchemaFingerprint)}{valueArguments}){initializer};");
                 w.WriteLine();
             }
 
@@ -160,17 +164,6 @@ public sealed partial class CacheGenGenerator
         private static void EmitCached(SourceWriter w, MethodSpec spec, CacheSpec cache)
         {
             int temp = 0;
-            string tags = "null";
-            if (cache.Tags.Count > 0)
-            {
-                for (int i = 0; i < cache.Tags.Count; i++)
-                {
-                    EmitKey(w, "__tag" + i, string.Empty, cache.Tags[i], EquatableArray<string>.Empty, ref temp);
-                }
-
-                tags = "new string[] { " + string.Join(", ", Enumerable.Range(0, cache.Tags.Count).Select(i => "__tag" + i)) + " }";
-            }
-
             bool isTemplate = cache.Key.Any(s => s.Literal is not null) || cache.Identity.Contains("{");
             EmitKey(w, "__key", isTemplate ? string.Empty : cache.Identity, cache.Key, spec.KeyTypeArguments, ref temp);
 
@@ -192,29 +185,47 @@ public sealed partial class CacheGenGenerator
             string core = CoreCall(spec, p => p.IsCancellationToken && !sync ? "__ct" : Access(p.Name), spec.IsStatic ? null : Access("__self"));
             string token = spec.Parameters.FirstOrDefault(p => p.IsCancellationToken)?.Name ?? "default";
             string client = spec.ClientAccess;
-            if (sync)
+            string factory = sync
+                ? $"static __state => {core}"
+                : $"static (__state, __ct) => {(spec.ReturnKind == ReturnKind.Task ? $"new global::System.Threading.Tasks.ValueTask<{spec.ValueType}>({core})" : core)}";
+            string end = sync ? ");" : $",\n{token}){(spec.ReturnKind == ReturnKind.Task ? ".AsTask()" : string.Empty)};";
+            w.WriteLine($"return {client}.{(sync ? "GetOrSet" : "GetOrSetAsync")}(");
+            w.Indentation++;
+            w.WriteLine($"{cache.DescriptorName},");
+            w.WriteLine("__key,");
+            if (cache.Tags.Count == 0)
             {
-                w.WriteLine($$"""
-                    return {{client}}.GetOrSet(
-                        {{cache.DescriptorName}},
-                        __key,
-                        {{tags}},
-                        {{state}},
-                        static __state => {{core}});
-                    """);
-                return;
+                w.WriteLine("null,");
+                w.WriteLine($"{state},");
+            }
+            else
+            {
+                // the tags are built from the state only when the client needs them (a miss, mostly): a hit builds none
+                w.WriteLine($"{state},");
+                w.WriteLine("static __state =>");
+                w.OpenBlock();
+                for (int i = 0; i < cache.Tags.Count; i++)
+                {
+                    EmitKey(w, "__tag" + i, string.Empty, cache.Tags[i], EquatableArray<string>.Empty, ref temp, Access);
+                }
+
+                w.WriteLine("return new string[] { " + string.Join(", ", Enumerable.Range(0, cache.Tags.Count).Select(i => "__tag" + i)) + " };");
+                w.CloseBlock(",");
             }
 
-            string factory = spec.ReturnKind == ReturnKind.Task ? $"new global::System.Threading.Tasks.ValueTask<{spec.ValueType}>({core})" : core;
-            w.WriteLine($$"""
-                return {{client}}.GetOrSetAsync(
-                    {{cache.DescriptorName}},
-                    __key,
-                    {{tags}},
-                    {{state}},
-                    static (__state, __ct) => {{factory}},
-                    {{token}}){{(spec.ReturnKind == ReturnKind.Task ? ".AsTask()" : string.Empty)}};
-                """);
+            w.WriteLine(factory + end);
+            w.Indentation--;
+        }
+
+        /// <summary>
+        /// Whether every placeholder of every tag is a placeholder of the key (the same parameter and member path):
+        /// the key is written injectively, so calls with one key then have the same tags, and an in-process hit need
+        /// not build them (<c>CachedMethod.TagsFollowKey</c>).
+        /// </summary>
+        private static bool TagsFollowKey(CacheSpec cache)
+        {
+            var keyPaths = cache.Key.Where(s => s.Literal is null).Select(s => s.Path).ToList();
+            return cache.Tags.All(tag => tag.All(s => s.Literal is not null || keyPaths.Contains(s.Path)));
         }
 
         private static void EmitInvalidating(SourceWriter w, MethodSpec spec, bool isAsync)
@@ -261,13 +272,29 @@ public sealed partial class CacheGenGenerator
         }
 
         /// <summary>Writes statements that build <paramref name="variable"/> as a string from key segments.</summary>
-        private static void EmitKey(SourceWriter w, string variable, string identity, EquatableArray<KeySegmentSpec> segments, EquatableArray<string> typeArguments, ref int temp)
+        /// <remarks><paramref name="parameter"/> maps a parameter's name to the expression that reads it (a lambda's state), when it is not in scope.</remarks>
+        private static void EmitKey(SourceWriter w, string variable, string identity, EquatableArray<KeySegmentSpec> segments, EquatableArray<string> typeArguments, ref int temp, System.Func<string, string>? parameter = null)
         {
             int start = 0;
             if (identity.Length == 0 && segments.Count > 0 && segments[0].Literal is { } head)
             {
                 identity = head;
                 start = 1;
+            }
+
+            if (start == segments.Count && typeArguments.Count == 0 && identity.Length * 3 <= MaxKeyUtf8Bytes)
+            {
+                // nothing but the identity, too short to be hashed: the key CacheKeyBuilder would write, as a constant
+                w.WriteLine($"string {variable} = {Literal(identity)};");
+                return;
+            }
+
+            if (start == segments.Count - 1 && typeArguments.Count == 0 && segments[start] is { Literal: null, Path.Count: 1, Value: { Kind: KeyValueKind.Direct, Shape: "System.Int32" or "System.Int64" } } integer)
+            {
+                // the identity and one integer parameter: the same key, in one allocation
+                string root = parameter?.Invoke(integer.Path[0]) ?? integer.Path[0];
+                w.WriteLine($"string {variable} = {KnownNames.CacheKeyBuilder}.Join({Literal(identity)}, {root});");
+                return;
             }
 
             string builder = variable + "Builder";
@@ -287,7 +314,7 @@ public sealed partial class CacheGenGenerator
                 }
                 else
                 {
-                    EmitPath(w, builder, segment, ref temp);
+                    EmitPath(w, builder, segment, parameter?.Invoke(segment.Path[0]) ?? segment.Path[0], ref temp);
                 }
             }
 
@@ -300,9 +327,9 @@ public sealed partial class CacheGenGenerator
         /// Each tested hop is copied to a local first, so the test does not change what flow analysis knows about the
         /// parameter itself.
         /// </summary>
-        private static void EmitPath(SourceWriter w, string builder, KeySegmentSpec segment, ref int temp)
+        private static void EmitPath(SourceWriter w, string builder, KeySegmentSpec segment, string root, ref int temp)
         {
-            string current = segment.Path[0];
+            string current = root;
             int opened = 0;
             for (int hop = 0; hop < segment.NullChecks.Count; hop++)
             {

@@ -26,7 +26,31 @@ public sealed partial class CacheClient
         string[]? tags,
         TState state,
         Func<TState, CancellationToken, ValueTask<T>> factory,
+        CancellationToken cancellationToken = default) =>
+        GetOrSetEntryAsync(method, key, tags, null, state, factory, cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask<T> GetOrSetAsync<TState, T>(
+        CachedMethod method,
+        string key,
+        TState state,
+        Func<TState, string[]> tags,
+        Func<TState, CancellationToken, ValueTask<T>> factory,
         CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tags);
+        return GetOrSetEntryAsync(method, key, null, tags, state, factory, cancellationToken);
+    }
+
+    /// <summary>Both async forms: the tags as given, or built by <paramref name="makeTags"/> once they are needed (after the L1 check).</summary>
+    private ValueTask<T> GetOrSetEntryAsync<TState, T>(
+        CachedMethod method,
+        string key,
+        string[]? tags,
+        Func<TState, string[]>? makeTags,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<T>> factory,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(key);
@@ -36,17 +60,27 @@ public sealed partial class CacheClient
             return factory(state, cancellationToken);
         }
 
-        string fullKey = GetFullKey(method.Namespace, key);
-        if (_l1 is not null && TryGetL1(method, fullKey, tags, out T hit))
+        if (_l1 is not null && L1Hit(method, key, ref tags, makeTags, state) is { } entry && L1Value<T>(method, entry, asTask: true, out var hit))
         {
-            return new ValueTask<T>(hit);
+            return hit;
         }
 
-        return GetOrSetSharedAsync(method, fullKey, tags, state, factory, cancellationToken);
+        tags ??= makeTags?.Invoke(state);
+        return GetOrSetSharedAsync(method, GetFullKey(method.Namespace, key), tags, state, factory, cancellationToken);
     }
 
     /// <inheritdoc/>
-    public T GetOrSet<TState, T>(CachedMethod method, string key, string[]? tags, TState state, Func<TState, T> factory)
+    public T GetOrSet<TState, T>(CachedMethod method, string key, string[]? tags, TState state, Func<TState, T> factory) =>
+        GetOrSetEntry(method, key, tags, null, state, factory);
+
+    /// <inheritdoc/>
+    public T GetOrSet<TState, T>(CachedMethod method, string key, TState state, Func<TState, string[]> tags, Func<TState, T> factory)
+    {
+        ArgumentNullException.ThrowIfNull(tags);
+        return GetOrSetEntry(method, key, null, tags, state, factory);
+    }
+
+    private T GetOrSetEntry<TState, T>(CachedMethod method, string key, string[]? tags, Func<TState, string[]>? makeTags, TState state, Func<TState, T> factory)
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(key);
@@ -56,13 +90,15 @@ public sealed partial class CacheClient
             return factory(state);
         }
 
+        if (_l1 is not null && L1Hit(method, key, ref tags, makeTags, state) is { } entry && L1Value<T>(method, entry, asTask: false, out var hit))
+        {
+            return hit.Result;
+        }
+
         // the documented sync path: one computation per key as on the async path; the owner does a bounded
         // blocking read, runs the factory on its own thread and writes back in the background
+        tags ??= makeTags?.Invoke(state);
         string fullKey = GetFullKey(method.Namespace, key);
-        if (_l1 is not null && TryGetL1(method, fullKey, tags, out T hit))
-        {
-            return hit;
-        }
 
         while (true)
         {

@@ -4,7 +4,7 @@ namespace CacheGen;
 
 /// <summary>
 /// The in-process level (issue 11): <see cref="L1Cache"/> in front of the store, and the Redis backplane that keeps
-/// every process's copy honest. The GetOrSet path calls in through one-line hooks: <see cref="TryGetL1"/> before a
+/// every process's copy honest. The GetOrSet path calls in through one-line hooks: <see cref="L1Hit"/> and <see cref="L1Value"/> before a
 /// lookup, <see cref="L1Snapshot"/> before the store read, <see cref="L1FromStore"/> on a store hit and
 /// <see cref="L1FromWrite"/> after a write-back the store accepted.
 /// </summary>
@@ -68,43 +68,103 @@ public sealed partial class CacheClient
     /// </summary>
     private bool L1Readable => L1Writable || (_backplane is not null && (_options.L1.ServeWhileStoreDown && CircuitState == CircuitState.Open));
 
-    /// <summary>A hit from L1: the instance of a deeply immutable type, else a copy deserialized from the bytes kept.</summary>
-    private bool TryGetL1<T>(CachedMethod method, string fullKey, string[]? tags, out T value)
+    /// <summary>The longest full key a hit looks up from a stack buffer; longer ones are concatenated.</summary>
+    private const int L1StackKeyLength = 256;
+
+    /// <summary>
+    /// The L1 entry that may serve this call, after every check a hit needs, or null (a miss). The full key is written
+    /// into a stack buffer, not made; the tags are built (into <paramref name="tags"/>, for the miss path to reuse) only
+    /// when the method's tags do not follow from its key, since only then can they differ from the entry's.
+    /// </summary>
+    private L1Cache.Entry? L1Hit<TState>(CachedMethod method, string key, ref string[]? tags, Func<TState, string[]>? makeTags, TState state)
     {
-        value = default!;
         var l1 = _l1;
         // the backplane's state first: once it shows a ping that came back, every invalidation published before that
         // ping has bumped its versions, and the entry's versions are read after it (the window's bound)
-        if (l1 is null || !L1On(method.Namespace) || !L1Readable || l1.Get(fullKey, method) is not { } entry || !SameTags(entry.Tags, tags))
+        if (l1 is null || !L1On(method.Namespace) || !L1Readable || L1Lookup(l1, method, key) is not { } entry)
         {
-            return false;
+            return null;
         }
 
-        if (BypassesStore(method.Namespace, fullKey, tags))
+        if (makeTags is null || !method.TagsFollowKey)
+        {
+            tags ??= makeTags?.Invoke(state);
+            if (!SameTags(entry.Tags, tags))
+            {
+                return null;
+            }
+        }
+
+        // the entry's tags are this call's from here on
+        if (BypassesStore(method.Namespace, entry.FullKey, entry.Tags))
         {
             // an invalidation of this entry has not reached the store (nor the other processes) yet
-            return false;
+            return null;
         }
 
+        return entry;
+    }
+
+    private L1Cache.Entry? L1Lookup(L1Cache l1, CachedMethod method, string key)
+    {
+        string prefix = _keys.Prefix;
+        string ns = method.Namespace;
+        int length = prefix.Length + ns.Length + key.Length + 2;
+        if (length > L1StackKeyLength)
+        {
+            return l1.Get(GetFullKey(ns, key), method);
+        }
+
+        // {prefix}:{namespace}:{key}, as KeyLayout.FullKey writes it
+        Span<char> fullKey = stackalloc char[length];
+        prefix.CopyTo(fullKey);
+        fullKey[prefix.Length] = ':';
+        ns.CopyTo(fullKey[(prefix.Length + 1)..]);
+        fullKey[prefix.Length + 1 + ns.Length] = ':';
+        key.CopyTo(fullKey[(prefix.Length + ns.Length + 2)..]);
+        return l1.Get(fullKey, method);
+    }
+
+    /// <summary>
+    /// A hit's value: the instance of a deeply immutable type (as a completed task kept with the entry when
+    /// <paramref name="asTask"/>, so a <c>Task</c>-returning wrapper's <c>AsTask()</c> allocates nothing), else a copy
+    /// deserialized from the bytes kept. False when the bytes no longer read (the entry is dropped: a miss).
+    /// </summary>
+    private bool L1Value<T>(CachedMethod method, L1Cache.Entry entry, bool asTask, out ValueTask<T> value)
+    {
         if (entry.HasInstance)
         {
-            value = (T)entry.Instance!;
+            if (!asTask)
+            {
+                value = new ValueTask<T>((T)entry.Instance!);
+            }
+            else if (entry.CompletedTask is Task<T> task)
+            {
+                value = new ValueTask<T>(task);
+            }
+            else
+            {
+                var made = Task.FromResult((T)entry.Instance!);
+                entry.CompletedTask = made; // a race makes two equal tasks; either serves
+                value = new ValueTask<T>(made);
+            }
         }
         else
         {
             try
             {
-                value = DeserializeValue<T>(method, entry.Bytes);
+                value = new ValueTask<T>(DeserializeValue<T>(method, entry.Bytes));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                l1.InvalidateKey(fullKey);
+                _l1?.InvalidateKey(entry.FullKey);
+                value = default;
                 return false;
             }
         }
 
         // a span and an outcome as for a store hit (nothing is allocated when nobody listens)
-        using var call = CacheCall.Begin(method, fullKey, _store.Name, _options, _time);
+        using var call = CacheCall.Begin(method, entry.FullKey, _store.Name, _options, _time);
         call?.OnHit(entry.CreatedUnixMs);
         Interlocked.Increment(ref _hits);
         _metrics.Request(RequestResult.Hit, method.Namespace);

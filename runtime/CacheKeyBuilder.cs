@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -28,6 +29,8 @@ public struct CacheKeyBuilder
     /// <summary>The longest key (identity and parts), in UTF-8 bytes, kept as it is; longer keys keep the identity and hash the rest.</summary>
     public const int MaxKeyLength = 512;
 
+    private static readonly SearchValues<char> s_special = CreateSpecial();
+
     [ThreadStatic]
     private static StringBuilder? t_cached;
 
@@ -43,6 +46,35 @@ public struct CacheKeyBuilder
         t_cached = null;
         _builder.Clear().Append(identity);
         _pendingSeparator = identity.Length > 0;
+    }
+
+    /// <summary>
+    /// The key that <c>new CacheKeyBuilder(identity)</c> then <c>Add(value)</c> writes, made in one allocation (no
+    /// builder). Generated code calls it for a key of one <see cref="int"/> parameter.
+    /// </summary>
+    /// <param name="identity">The key's fixed, already safe head.</param>
+    /// <param name="value">The one key value.</param>
+    public static string Join(string identity, int value) => JoinInteger(identity, value);
+
+    /// <summary>As <see cref="Join(string, int)"/>, for a key of one <see cref="long"/> parameter.</summary>
+    /// <param name="identity">The key's fixed, already safe head.</param>
+    /// <param name="value">The one key value.</param>
+    public static string Join(string identity, long value) => JoinInteger(identity, value);
+
+    private static string JoinInteger<T>(string identity, T value)
+        where T : ISpanFormattable
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        Span<char> digits = stackalloc char[24];
+        if (identity.Length > (MaxKeyLength - 24) / 3 || !value.TryFormat(digits, out int written, default, CultureInfo.InvariantCulture))
+        {
+            // a head long enough for the key to be hashed: the builder's rules, exactly
+            var builder = new CacheKeyBuilder(identity);
+            builder.AddInteger(value);
+            return builder.ToString();
+        }
+
+        return identity.Length == 0 ? new string(digits[..written]) : string.Concat(identity.AsSpan(), ":", digits[..written]);
     }
 
     /// <summary>Appends a literal segment of a key template (checked safe at build time: no separators or glob characters).</summary>
@@ -83,34 +115,34 @@ public struct CacheKeyBuilder
     public void Add(bool value) => StartPart().Append(value ? "true" : "false");
 
     /// <summary>Appends an integer.</summary>
-    public void Add(byte value) => AddFormattable(value, null);
+    public void Add(byte value) => AddInteger(value);
 
     /// <summary>Appends an integer.</summary>
-    public void Add(sbyte value) => AddFormattable(value, null);
+    public void Add(sbyte value) => AddInteger(value);
 
     /// <summary>Appends an integer.</summary>
-    public void Add(short value) => AddFormattable(value, null);
+    public void Add(short value) => AddInteger(value);
 
     /// <summary>Appends an integer.</summary>
-    public void Add(ushort value) => AddFormattable(value, null);
+    public void Add(ushort value) => AddInteger(value);
 
     /// <summary>Appends an integer.</summary>
-    public void Add(int value) => AddFormattable(value, null);
+    public void Add(int value) => AddInteger(value);
 
     /// <summary>Appends an integer.</summary>
-    public void Add(uint value) => AddFormattable(value, null);
+    public void Add(uint value) => AddInteger(value);
 
     /// <summary>Appends an integer.</summary>
-    public void Add(long value) => AddFormattable(value, null);
+    public void Add(long value) => AddInteger(value);
 
     /// <summary>Appends an integer.</summary>
-    public void Add(ulong value) => AddFormattable(value, null);
+    public void Add(ulong value) => AddInteger(value);
 
     /// <summary>Appends an integer.</summary>
-    public void Add(Int128 value) => AddFormattable(value, null);
+    public void Add(Int128 value) => AddInteger(value);
 
     /// <summary>Appends an integer.</summary>
-    public void Add(UInt128 value) => AddFormattable(value, null);
+    public void Add(UInt128 value) => AddInteger(value);
 
     /// <summary>Appends a floating-point value in its shortest round-trip form; <c>-0</c> is written as <c>0</c> because the two compare equal.</summary>
     public void Add(double value) => AddFormattable(value == 0d ? 0d : value, "R");
@@ -174,6 +206,27 @@ public struct CacheKeyBuilder
         }
 
         HashIfLong(b, start);
+    }
+
+    /// <summary>
+    /// An integer, invariantly: digits and a leading <c>-</c> only (nothing to escape), at most 40 characters (never
+    /// hashed), so it is written straight into the key, as <see cref="AddFormattable{T}"/> would write it.
+    /// </summary>
+    private void AddInteger<T>(T value)
+        where T : ISpanFormattable
+    {
+        Span<char> buffer = stackalloc char[48];
+        var b = StartPart();
+        if (value.TryFormat(buffer, out int written, default, CultureInfo.InvariantCulture))
+        {
+            b.Append(buffer[..written]);
+        }
+        else
+        {
+            int start = b.Length;
+            Escape(b, value.ToString(null, CultureInfo.InvariantCulture).AsSpan());
+            HashIfLong(b, start);
+        }
     }
 
     /// <summary>Starts a list of <paramref name="count"/> items; add the items, then call <see cref="EndGroup"/>.</summary>
@@ -263,28 +316,52 @@ public struct CacheKeyBuilder
 
     private static void Escape(StringBuilder b, ReadOnlySpan<char> value)
     {
-        for (int i = 0; i < value.Length; i++)
+        while (true)
         {
-            char c = value[i];
-            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            // runs of characters that need nothing are copied at once
+            int special = value.IndexOfAny(s_special);
+            if (special < 0)
             {
-                b.Append(c).Append(value[i + 1]);
-                i++;
+                b.Append(value);
+                return;
+            }
+
+            b.Append(value[..special]);
+            value = value[special..];
+            char c = value[0];
+            int used = 1;
+            if (char.IsHighSurrogate(c) && value.Length > 1 && char.IsLowSurrogate(value[1]))
+            {
+                b.Append(c).Append(value[1]);
+                used = 2;
             }
             else if (char.IsSurrogate(c) || (c >= '\u0080' && c <= '\u009F'))
             {
                 // a lone surrogate would become U+FFFD in UTF-8 and meet other values there
                 b.Append("%u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
             }
-            else if (NeedsEscape(c))
+            else
             {
                 b.Append('%').Append(((int)c).ToString("X2", CultureInfo.InvariantCulture));
             }
-            else
+
+            value = value[used..];
+        }
+    }
+
+    /// <summary>Every character <see cref="Escape"/> does not copy as it is: the escaped ones, C1 controls and surrogates.</summary>
+    private static SearchValues<char> CreateSpecial()
+    {
+        var chars = new List<char>();
+        for (int c = 0; c <= char.MaxValue; c++)
+        {
+            if (NeedsEscape((char)c) || char.IsSurrogate((char)c) || (c >= 0x80 && c <= 0x9F))
             {
-                b.Append(c);
+                chars.Add((char)c);
             }
         }
+
+        return SearchValues.Create(chars.ToArray());
     }
 
     private static bool NeedsEscape(char c) =>

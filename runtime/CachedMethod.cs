@@ -34,6 +34,13 @@ public class CachedMethod
     /// <summary>Gets the schema fingerprint of the cached type.</summary>
     public string SchemaFingerprint { get; }
 
+    /// <summary>
+    /// Gets whether the generator proved the method's tags a function of its key: every placeholder of every tag is a
+    /// placeholder of the key, so two calls with one key have the same tags. An in-process hit then neither builds the
+    /// tags nor compares them with the entry's (set by generated code; leave it unset when that does not hold).
+    /// </summary>
+    public bool TagsFollowKey { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() => $"{Namespace}:{Identity}";
 }

@@ -27,22 +27,41 @@ internal sealed class L1Cache
     private const int EntryOverhead = 96;
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
     private readonly ConcurrentDictionary<string, Cell> _namespaces = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Cell> _tags = new(StringComparer.Ordinal);
     private readonly long[] _stripes = new long[StripeCount];
     private readonly Lock _evictLock = new();
+    private readonly Lock _tagPruneLock = new();
+    private readonly int _maxTagCells;
+    private int _tagCells;
+    private long _tagClock;
     private readonly int _maxEntries;
     private readonly long _maxBytes;
     private readonly TimeProvider _time;
+
+    /// <summary>
+    /// Whether <see cref="_time"/> is the real clock: then expiry and recency are read from
+    /// <see cref="Environment.TickCount64"/> (milliseconds, the cheapest clock there is; a hit reads it once), else
+    /// expiry from <see cref="_time"/>'s timestamps (a test's clock).
+    /// </summary>
+    private readonly bool _realClock;
     private long _all;
     private long _bytes;
     private long _evictions;
 
-    public L1Cache(int maxEntries, long maxBytes, TimeProvider time)
+    /// <param name="maxEntries">The most entries held.</param>
+    /// <param name="maxBytes">The most bytes counted for the entries held.</param>
+    /// <param name="time">The clock of expiry.</param>
+    /// <param name="maxTagCells">The most tag counters kept (a tag per rack id must not grow the map forever); 0 for four per entry, at least 1,024.</param>
+    public L1Cache(int maxEntries, long maxBytes, TimeProvider time, int maxTagCells = 0)
     {
         _maxEntries = Math.Max(1, maxEntries);
+        _maxTagCells = maxTagCells > 0 ? maxTagCells : Math.Max(1024, 4 * _maxEntries);
         _maxBytes = Math.Max(1024, maxBytes);
         _time = time;
+        _realClock = ReferenceEquals(time, TimeProvider.System);
+        _bySpan = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>Gets the number of entries held.</summary>
@@ -50,6 +69,9 @@ internal sealed class L1Cache
 
     /// <summary>Gets the bytes counted for the entries held.</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Gets the number of tag counters kept (at most about the bound, see <see cref="PruneTags"/>).</summary>
+    public int TagCells => Volatile.Read(ref _tagCells);
 
     /// <summary>Gets how many entries were evicted for the bounds.</summary>
     public long Evictions => Interlocked.Read(ref _evictions);
@@ -67,7 +89,7 @@ internal sealed class L1Cache
             tagVersions = new long[tags.Length];
             for (int i = 0; i < tags.Length; i++)
             {
-                tagCells[i] = Scope(_tags, tags[i]);
+                tagCells[i] = TagCell(tags[i]);
             }
         }
 
@@ -82,22 +104,28 @@ internal sealed class L1Cache
     }
 
     /// <summary>The entry under <paramref name="fullKey"/> if it belongs to <paramref name="method"/>, has not expired and no invalidation has touched it.</summary>
-    public Entry? Get(string fullKey, CachedMethod method)
+    public Entry? Get(string fullKey, CachedMethod method) => Get(fullKey.AsSpan(), method);
+
+    /// <summary>
+    /// As <see cref="Get(string, CachedMethod)"/>, for a full key the caller wrote into a buffer: a hit looks the entry
+    /// up without making the key string (the entry holds it).
+    /// </summary>
+    public Entry? Get(ReadOnlySpan<char> fullKey, CachedMethod method)
     {
-        if (!_entries.TryGetValue(fullKey, out var entry) || !ReferenceEquals(entry.Method, method))
+        if (!_bySpan.TryGetValue(fullKey, out var entry) || !ReferenceEquals(entry.Method, method))
         {
             return null;
         }
 
-        long now = _time.GetTimestamp();
+        long now = Now();
         if (now >= entry.ExpiresAt || !IsCurrent(entry.Validated))
         {
-            Remove(fullKey, entry);
+            Remove(entry.FullKey, entry);
             return null;
         }
 
         // recency for eviction, on the real clock (a test's manual clock may stand still)
-        entry.LastUsed = System.Diagnostics.Stopwatch.GetTimestamp();
+        entry.LastUsed = _realClock ? now : System.Diagnostics.Stopwatch.GetTimestamp();
         return entry;
     }
 
@@ -109,14 +137,14 @@ internal sealed class L1Cache
             return;
         }
 
-        long now = _time.GetTimestamp();
+        long now = Now();
         long size = EntryOverhead + (fullKey.Length * 2) + valueBytes;
         if (size > _maxBytes)
         {
             return;
         }
 
-        var entry = new Entry(method, tags, snapshot, hasInstance, instance, bytes, size, now + (long)(ttl.TotalSeconds * _time.TimestampFrequency), createdUnixMs) { LastUsed = System.Diagnostics.Stopwatch.GetTimestamp() };
+        var entry = new Entry(fullKey, method, tags, snapshot, hasInstance, instance, bytes, size, now + (long)(ttl.TotalSeconds * (_realClock ? 1000 : _time.TimestampFrequency)), createdUnixMs) { LastUsed = _realClock ? now : System.Diagnostics.Stopwatch.GetTimestamp() };
         Interlocked.Add(ref _bytes, size);
         _entries.AddOrUpdate(fullKey, entry, (_, old) =>
         {
@@ -145,7 +173,7 @@ internal sealed class L1Cache
     public void InvalidateNamespace(string @namespace) => Interlocked.Increment(ref Scope(_namespaces, @namespace).Version);
 
     /// <summary>A tag was invalidated.</summary>
-    public void InvalidateTag(string tag) => Interlocked.Increment(ref Scope(_tags, tag).Version);
+    public void InvalidateTag(string tag) => Interlocked.Increment(ref TagCell(tag).Version);
 
     /// <summary>Everything goes: a clear, a pattern delete, or messages that may have been lost.</summary>
     public void InvalidateAll()
@@ -157,6 +185,9 @@ internal sealed class L1Cache
         }
     }
 
+    /// <summary>Now, in the unit of <see cref="Entry.ExpiresAt"/>: milliseconds on the real clock, else <see cref="_time"/>'s timestamp ticks.</summary>
+    private long Now() => _realClock ? Environment.TickCount64 : _time.GetTimestamp();
+
     private bool IsCurrent(Snapshot s)
     {
         if (s.All != Volatile.Read(ref _all) || s.NamespaceVersion != Volatile.Read(ref s.Namespace.Version) || s.StripeVersion != Volatile.Read(ref _stripes[s.Stripe]))
@@ -166,13 +197,67 @@ internal sealed class L1Cache
 
         for (int i = 0; i < (s.Tags?.Length ?? 0); i++)
         {
-            if (s.TagVersions![i] != Volatile.Read(ref s.Tags![i].Version))
+            if (s.TagVersions![i] != Volatile.Read(ref s.Tags![i].Version) || Volatile.Read(ref s.Tags[i].Retired))
             {
                 return false;
             }
         }
 
         return true;
+    }
+
+    /// <summary>The counter of <paramref name="tag"/>, made when first asked for; past the bound, the least recently taken half is retired.</summary>
+    private Cell TagCell(string tag)
+    {
+        if (!_tags.TryGetValue(tag, out var cell))
+        {
+            var made = new Cell();
+            cell = _tags.GetOrAdd(tag, made);
+            if (ReferenceEquals(cell, made) && Interlocked.Increment(ref _tagCells) > _maxTagCells)
+            {
+                PruneTags();
+            }
+        }
+
+        cell.LastTaken = Interlocked.Increment(ref _tagClock);
+        return cell;
+    }
+
+    /// <summary>
+    /// Retires the least recently taken half of the tag counters. A retired counter never compares current again, so
+    /// an entry or a lookup that holds it is not served or kept (the next lookup reads the store and takes a new
+    /// counter): forgetting a tag's version can cost hits, never serve a value its invalidation removed.
+    /// </summary>
+    private void PruneTags()
+    {
+        if (!_tagPruneLock.TryEnter())
+        {
+            return; // another caller is pruning
+        }
+
+        try
+        {
+            var cells = _tags.ToArray();
+            if (cells.Length <= _maxTagCells)
+            {
+                return;
+            }
+
+            Array.Sort(cells, static (a, b) => a.Value.LastTaken.CompareTo(b.Value.LastTaken));
+            for (int i = 0; i < cells.Length - (_maxTagCells / 2); i++)
+            {
+                // retired before it leaves the map: whoever still holds it sees it retired
+                Volatile.Write(ref cells[i].Value.Retired, true);
+                if (_tags.TryRemove(cells[i]))
+                {
+                    Interlocked.Decrement(ref _tagCells);
+                }
+            }
+        }
+        finally
+        {
+            _tagPruneLock.Exit();
+        }
     }
 
     private static Cell Scope(ConcurrentDictionary<string, Cell> scopes, string name) =>
@@ -196,7 +281,7 @@ internal sealed class L1Cache
 
         try
         {
-            long now = _time.GetTimestamp();
+            long now = Now();
             var live = new List<KeyValuePair<string, Entry>>(_entries.Count);
             foreach (var pair in _entries)
             {
@@ -239,14 +324,23 @@ internal sealed class L1Cache
     internal sealed class Cell
     {
         public long Version;
+
+        /// <summary>When a lookup last took it (a count of takes), for pruning.</summary>
+        public long LastTaken;
+
+        /// <summary>Whether the cell left the map (<see cref="PruneTags"/>): no snapshot holding it is current.</summary>
+        public bool Retired;
     }
 
     /// <summary>The versions a lookup saw before it read the store.</summary>
     internal sealed record Snapshot(long All, Cell Namespace, long NamespaceVersion, int Stripe, long StripeVersion, Cell[]? Tags, long[]? TagVersions);
 
     /// <summary>One value in the process.</summary>
-    internal sealed class Entry(CachedMethod method, string[]? tags, Snapshot validated, bool hasInstance, object? instance, byte[]? bytes, long size, long expiresAt, long createdUnixMs)
+    internal sealed class Entry(string fullKey, CachedMethod method, string[]? tags, Snapshot validated, bool hasInstance, object? instance, byte[]? bytes, long size, long expiresAt, long createdUnixMs)
     {
+        /// <summary>Gets the full key the entry is stored under (a hit needs it only for traces and queued invalidations).</summary>
+        public string FullKey { get; } = fullKey;
+
         public CachedMethod Method { get; } = method;
 
         public string[]? Tags { get; } = tags;
@@ -268,5 +362,8 @@ internal sealed class L1Cache
         public long CreatedUnixMs { get; } = createdUnixMs;
 
         public long LastUsed;
+
+        /// <summary>A completed <c>Task&lt;T&gt;</c> of <see cref="Instance"/>, made on the first hit that asks, so later hits of a <c>Task</c>-returning method allocate nothing.</summary>
+        public object? CompletedTask;
     }
 }

@@ -97,6 +97,9 @@ internal sealed class PendingInvalidations
     private int _widened;
     private int _overflowing;
 
+    /// <summary>At least the number of entries held (exact when no add or remove is under way): zero means none.</summary>
+    private int _queued;
+
     public PendingInvalidations(int max) => _max = max;
 
     public int Count => _items.Count;
@@ -133,6 +136,11 @@ internal sealed class PendingInvalidations
     public bool Remove(Entry entry)
     {
         bool removed = _items.TryRemove(new KeyValuePair<string, Entry>(entry.Invalidation.Id, entry));
+        if (removed)
+        {
+            Interlocked.Decrement(ref _queued);
+        }
+
         if (removed && _items.IsEmpty)
         {
             // the widened namespaces were all sent: the overflow is over
@@ -153,7 +161,8 @@ internal sealed class PendingInvalidations
 
     public bool Affects(string @namespace, string fullKey, string[]? tags)
     {
-        if (_items.IsEmpty)
+        // every read asks (an L1 hit too): a counter, not IsEmpty, which takes every lock of an empty dictionary
+        if (Volatile.Read(ref _queued) == 0)
         {
             return false;
         }
@@ -174,7 +183,26 @@ internal sealed class PendingInvalidations
         return false;
     }
 
-    private void Put(string id, Invalidation invalidation) => _items[id] = new Entry(invalidation, Interlocked.Increment(ref _sequence));
+    private void Put(string id, Invalidation invalidation)
+    {
+        var entry = new Entry(invalidation, Interlocked.Increment(ref _sequence));
+
+        // counted before it is visible, uncounted after it is gone: _queued is never below the entries held
+        Interlocked.Increment(ref _queued);
+        while (true)
+        {
+            if (_items.TryAdd(id, entry))
+            {
+                return;
+            }
+
+            if (_items.TryGetValue(id, out var old) && _items.TryUpdate(id, entry, old))
+            {
+                Interlocked.Decrement(ref _queued); // replaced one already counted
+                return;
+            }
+        }
+    }
 
     /// <summary>One queued invalidation and the sequence number of the add that queued it.</summary>
     internal sealed record Entry(Invalidation Invalidation, long Sequence);

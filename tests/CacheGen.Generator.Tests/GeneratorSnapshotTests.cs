@@ -43,6 +43,39 @@ public sealed class GeneratorSnapshotTests
     }
 
     [Fact]
+    public void TagsNotFollowingTheKey_AndAParameterlessMethod_HitPathShapes()
+    {
+        // a tag read along a member path of a key parameter the key writes whole: not proven to follow the key, so
+        // the descriptor has no TagsFollowKey (an L1 hit builds and compares the tags); a parameterless method's key is
+        // its identity, written as a constant
+        var sources = GeneratorHarness.Run(Usings + """
+            namespace Demo;
+
+            public sealed record Filter(string Site, int Floor);
+
+            public sealed partial class RackService(ICacheClient cache)
+            {
+                [Cached("racks", 60, Tags = ["site:{filter.Site}", "racks"])]
+                public partial ValueTask<int> CountAsync(Filter filter);
+
+                private ValueTask<int> CountAsyncCore(Filter filter) => new(filter.Floor);
+
+                [Cached("racks", 60)]
+                public partial Task<int> CountAllAsync();
+
+                private Task<int> CountAllAsyncCore() => Task.FromResult(1);
+
+                [Cached("racks", 60, Key = "rack:{rackId}", Tags = ["rack:{rackId}"])]
+                public partial int Floor(int rackId);
+
+                private int FloorCore(int rackId) => rackId % 7;
+            }
+            """);
+
+        VerifyAll(sources, ["Demo.RackService.CountAsync.g.cs", "Demo.RackService.CountAllAsync.g.cs", "Demo.RackService.Floor.g.cs"]);
+    }
+
+    [Fact]
     public void ValueTaskWithDefaultKey_WritesEveryKeyParameterInOrder()
     {
         var sources = GeneratorHarness.Run(Usings + """

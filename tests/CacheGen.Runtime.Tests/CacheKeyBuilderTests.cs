@@ -10,6 +10,33 @@ public sealed class CacheKeyBuilderTests
 
     private const string Identity = "T.M~abc";
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("rack")]
+    [InlineData("T.M~abc")]
+    [InlineData("long:98")] // 490 characters: some values make the key longer than 512 bytes (hashed), some not
+    [InlineData("long:160")]
+    public void Join_WritesTheKeyTheBuilderWrites(string identity)
+    {
+        if (identity.StartsWith("long:", StringComparison.Ordinal))
+        {
+            identity = string.Concat(Enumerable.Repeat("head-", int.Parse(identity[5..], System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        foreach (long value in new[] { 0L, 7L, -1L, 42L, int.MinValue, int.MaxValue, long.MinValue, long.MaxValue })
+        {
+            var builder = new CacheKeyBuilder(identity);
+            builder.Add(value);
+            Assert.Equal(builder.ToString(), CacheKeyBuilder.Join(identity, value));
+            if (value is >= int.MinValue and <= int.MaxValue)
+            {
+                var intBuilder = new CacheKeyBuilder(identity);
+                intBuilder.Add((int)value);
+                Assert.Equal(intBuilder.ToString(), CacheKeyBuilder.Join(identity, (int)value));
+            }
+        }
+    }
+
     // strict: a lone surrogate in a key would throw here instead of silently becoming U+FFFD
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 

@@ -168,6 +168,43 @@ public sealed class L1Tests
         Assert.Null(l1.Get("p:ns:k", Immutable));
     }
 
+    [Fact]
+    public void TagCounters_AreBounded_AForgottenTagNeverServesAStaleValue()
+    {
+        var time = new FakeTimeProvider();
+        var l1 = new L1Cache(100, 1 << 20, time, maxTagCells: 64);
+
+        // a tag per rack id: counters stay within the bound however many tags pass
+        for (int i = 0; i < 10_000; i++)
+        {
+            _ = l1.Take("ns", "p:ns:rack" + i, ["rack:" + i]);
+        }
+
+        Assert.InRange(l1.TagCells, 1, 64);
+
+        // a lookup that took a counter which is then forgotten is not kept, and a kept entry whose counter is
+        // forgotten is not served: its tag's invalidation would bump a new counter the entry does not hold
+        var before = l1.Take("ns", "p:ns:k", ["hot"]);
+        for (int i = 0; i < 200; i++)
+        {
+            _ = l1.Take("ns", "p:ns:other" + i, ["other:" + i]);
+        }
+
+        l1.Set("p:ns:k", Immutable, ["hot"], before, true, "old", null, 3, TimeSpan.FromSeconds(10));
+        Assert.Null(l1.Get("p:ns:k", Immutable));
+
+        var kept = l1.Take("ns", "p:ns:k", ["hot"]);
+        l1.Set("p:ns:k", Immutable, ["hot"], kept, true, "v", null, 3, TimeSpan.FromSeconds(10));
+        Assert.Equal("v", l1.Get("p:ns:k", Immutable)!.Instance);
+        for (int i = 0; i < 200; i++)
+        {
+            _ = l1.Take("ns", "p:ns:more" + i, ["more:" + i]);
+        }
+
+        Assert.Null(l1.Get("p:ns:k", Immutable));
+        Assert.InRange(l1.TagCells, 1, 64);
+    }
+
     private static ValueTask<T> Get<T>(CacheHarness h, CachedMethod<T> method, string key, Func<T> factory) =>
         h.Client.GetOrSetAsync(method, key, null, factory, static (f, _) => new ValueTask<T>(f()));
 
