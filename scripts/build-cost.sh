@@ -134,6 +134,7 @@ if [ "$server" = 1 ]; then
   stop_server() {
     # only the server this script started (its pipe name is on its command line)
     for pid in $(pgrep -f -- "$pipe" || true); do kill "$pid" 2>/dev/null || true; done
+    rm -f "${TMPDIR:-/tmp}/$pipe"  # the server's socket, left behind when it is killed
     rm -rf "$dir"
   }
   trap stop_server EXIT
