@@ -85,6 +85,34 @@ public sealed partial class CacheGenGenerator
         /// </summary>
         internal static string? FindClient(INamedTypeSymbol type, bool forStatic, out int count)
         {
+            // once per type and kind: every annotated method of a service asks the same question (10 per service in the
+            // build-cost project), and the answer reads all of the type's members. Held weakly by the type symbol, so
+            // nothing outlives the compilation; a racing second computation gives the same answer
+            var slots = s_clients.GetValue(type, static _ => new ClientLookup?[2]);
+            int slot = forStatic ? 1 : 0;
+            var found = Volatile.Read(ref slots[slot]);
+            if (found is null)
+            {
+                string? client = FindClientUncached(type, forStatic, out int clients);
+                found = new ClientLookup(client, clients);
+                Volatile.Write(ref slots[slot], found);
+            }
+
+            count = found.Count;
+            return found.Client;
+        }
+
+        private sealed class ClientLookup(string? client, int count)
+        {
+            public string? Client { get; } = client;
+
+            public int Count { get; } = count;
+        }
+
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<INamedTypeSymbol, ClientLookup?[]> s_clients = new();
+
+        private static string? FindClientUncached(INamedTypeSymbol type, bool forStatic, out int count)
+        {
             var members = type.GetMembers()
                 .Where(m => m is IFieldSymbol { IsImplicitlyDeclared: false } or IPropertySymbol { IsIndexer: false })
                 .Where(m => IsCacheClient(m is IFieldSymbol f ? f.Type : ((IPropertySymbol)m).Type))

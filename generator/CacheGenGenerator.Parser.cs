@@ -40,11 +40,16 @@ public sealed partial class CacheGenGenerator
                 ? AnalyzeInvalidating(method, context.Attributes, ct)
                 : MethodAnalysis.None;
 
-        /// <summary>Analyzes a <c>[Cached]</c> method (one that also invalidates gets CGEN008 here).</summary>
-        public static MethodAnalysis AnalyzeCached(IMethodSymbol method, AttributeData attribute, Compilation compilation, CancellationToken ct)
+        /// <summary>
+        /// Analyzes a <c>[Cached]</c> method (one that also invalidates gets CGEN008 here). With
+        /// <paramref name="problemsOnly"/> (the analyzers) the problems and uses are the same, but nothing only the
+        /// emitter needs is computed (display strings, hint names, hashes, the fingerprint, the formatter graph): the
+        /// spec is incomplete and must not be emitted.
+        /// </summary>
+        public static MethodAnalysis AnalyzeCached(IMethodSymbol method, AttributeData attribute, Compilation compilation, CancellationToken ct, bool problemsOnly = false)
         {
             var problems = new Problems();
-            var common = ParseCommon(method, isCached: true, problems, ct);
+            var common = ParseCommon(method, isCached: true, problems, ct, problemsOnly);
             if (common is null)
             {
                 return problems.Result(null, null);
@@ -61,7 +66,7 @@ public sealed partial class CacheGenGenerator
                 && ClassifyReturn(method.ReturnType, out var valueType) is var _ && valueType is not null)
             {
                 var serializer = Values.ValueWalker.SerializerArgument(attribute);
-                var analysis = Values.ValueWalker.Analyze(valueType, serializer, method.ContainingAssembly, ct);
+                var analysis = Values.ValueWalker.Analyze(valueType, serializer, method.ContainingAssembly, ct, problemsOnly);
                 if (analysis.Problem is { } problem)
                 {
                     if (serializer is not null)
@@ -90,7 +95,7 @@ public sealed partial class CacheGenGenerator
                 }
             }
 
-            var cache = ParseCache(method, attribute, common, value, problems, out var use, ct);
+            var cache = ParseCache(method, attribute, common, value, problems, out var use, ct, problemsOnly);
             bool cacheable = common.Body == MethodBody.Generated
                 && common.ReturnKind is not (ReturnKind.Void or ReturnKind.TaskVoid or ReturnKind.ValueTaskVoid)
                 && value is not null
@@ -103,10 +108,10 @@ public sealed partial class CacheGenGenerator
         }
 
         /// <summary>Analyzes an <c>[InvalidatesCache]</c> method; each attribute stands on its own.</summary>
-        public static MethodAnalysis AnalyzeInvalidating(IMethodSymbol method, IReadOnlyList<AttributeData> attributes, CancellationToken ct)
+        public static MethodAnalysis AnalyzeInvalidating(IMethodSymbol method, IReadOnlyList<AttributeData> attributes, CancellationToken ct, bool problemsOnly = false)
         {
             var problems = new Problems();
-            var common = ParseCommon(method, isCached: false, problems, ct);
+            var common = ParseCommon(method, isCached: false, problems, ct, problemsOnly);
             if (common is null)
             {
                 return problems.Result(null, null);
@@ -183,7 +188,7 @@ public sealed partial class CacheGenGenerator
         }
 
         /// <summary>The method's shape: partial, Core, client, parameters, return. Null (with CGEN001/002) when nothing can be emitted.</summary>
-        private static MethodSpec? ParseCommon(IMethodSymbol method, bool isCached, Problems problems, CancellationToken ct)
+        private static MethodSpec? ParseCommon(IMethodSymbol method, bool isCached, Problems problems, CancellationToken ct, bool problemsOnly)
         {
             var location = method.Locations[0];
             if (!method.IsPartialDefinition || method.PartialImplementationPart is { } implementation && !IsGeneratedByCacheGen(implementation)
@@ -232,7 +237,7 @@ public sealed partial class CacheGenGenerator
                     RefKind.In => "in ",
                     _ => string.Empty,
                 };
-                parameters.Add(new ParameterSpec(Identifier(p.Name), p.Type.ToDisplayString(s_typeFormat), refKind, p.IsParams, p.IsThis, isToken, null));
+                parameters.Add(new ParameterSpec(Identifier(p.Name), problemsOnly ? string.Empty : p.Type.ToDisplayString(s_typeFormat), refKind, p.IsParams, p.IsThis, isToken, null));
             }
 
             string? client = FindClient(method.ContainingType, method.IsStatic, out int clients);
@@ -262,33 +267,40 @@ public sealed partial class CacheGenGenerator
                 problems.Add(DiagnosticDescriptors.UnsupportedReturnType, location, method.Name, verb, method.ReturnType.ToDisplayString(), "has no value to cache; use Task<T>, ValueTask<T> or T");
             }
 
+            // problems only (the analyzers): ParseCache and the key checks read the containing types, parameters, body
+            // and return kind; the strings only the emitter uses are left empty
             var typeArguments = new List<string>();
-            for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+            string ns = string.Empty;
+            string hint = string.Empty;
+            if (!problemsOnly)
             {
-                typeArguments.InsertRange(0, type.TypeParameters.Select(t => Identifier(t.Name)));
+                for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+                {
+                    typeArguments.InsertRange(0, type.TypeParameters.Select(t => Identifier(t.Name)));
+                }
+
+                typeArguments.AddRange(method.TypeParameters.Select(t => Identifier(t.Name)));
+
+                bool overloaded = method.ContainingType.GetMembers(method.Name).Length > 1;
+                ns = method.ContainingNamespace.IsGlobalNamespace ? string.Empty : method.ContainingNamespace.ToDisplayString();
+                hint = (ns.Length == 0 ? string.Empty : ns + ".")
+                    + string.Join(".", containing.Select(c => SanitizeHint(c.Name))) + "." + method.Name
+                    + (overloaded ? "." + SignatureHash(method) : string.Empty)
+                    + ".g.cs";
             }
-
-            typeArguments.AddRange(method.TypeParameters.Select(t => Identifier(t.Name)));
-
-            bool overloaded = method.ContainingType.GetMembers(method.Name).Length > 1;
-            string ns = method.ContainingNamespace.IsGlobalNamespace ? string.Empty : method.ContainingNamespace.ToDisplayString();
-            string hint = (ns.Length == 0 ? string.Empty : ns + ".")
-                + string.Join(".", containing.Select(c => SanitizeHint(c.Name))) + "." + method.Name
-                + (overloaded ? "." + SignatureHash(method) : string.Empty)
-                + ".g.cs";
 
             return new MethodSpec(
                 hint,
-                method.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat),
+                problemsOnly ? string.Empty : method.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat),
                 ns.Length == 0 ? null : ns,
                 new EquatableArray<ContainingTypeSpec>(containing),
-                string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword) && !m.IsKind(SyntaxKind.AsyncKeyword)).Select(m => m.Text)),
+                problemsOnly ? string.Empty : string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword) && !m.IsKind(SyntaxKind.AsyncKeyword)).Select(m => m.Text)),
                 Identifier(method.Name),
-                method.TypeParameters.Length == 0 ? string.Empty : "<" + string.Join(", ", method.TypeParameters.Select(t => Identifier(t.Name))) + ">",
-                new EquatableArray<string>(method.TypeParameters.Select(Constraint).Where(c => c is not null).Select(c => c!)),
-                (method.ReturnsByRefReadonly ? "ref readonly " : method.ReturnsByRef ? "ref " : string.Empty) + method.ReturnType.ToDisplayString(s_typeFormat),
+                method.TypeParameters.Length == 0 || problemsOnly ? string.Empty : "<" + string.Join(", ", method.TypeParameters.Select(t => Identifier(t.Name))) + ">",
+                problemsOnly ? EquatableArray<string>.Empty : new EquatableArray<string>(method.TypeParameters.Select(Constraint).Where(c => c is not null).Select(c => c!)),
+                problemsOnly ? string.Empty : (method.ReturnsByRefReadonly ? "ref readonly " : method.ReturnsByRef ? "ref " : string.Empty) + method.ReturnType.ToDisplayString(s_typeFormat),
                 returnKind,
-                valueType?.ToDisplayString(s_typeFormat),
+                problemsOnly ? null : valueType?.ToDisplayString(s_typeFormat),
                 new EquatableArray<ParameterSpec>(parameters),
                 method.IsStatic,
                 client ?? string.Empty,
@@ -299,7 +311,7 @@ public sealed partial class CacheGenGenerator
         }
 
         /// <summary>The <c>[Cached]</c> attribute: namespace, TTL, key, tags, fingerprint. Null when any of them is refused.</summary>
-        private static CacheSpec? ParseCache(IMethodSymbol method, AttributeData attribute, MethodSpec common, ValueGraphSpec? value, Problems problems, out CacheUseSpec? use, CancellationToken ct)
+        private static CacheSpec? ParseCache(IMethodSymbol method, AttributeData attribute, MethodSpec common, ValueGraphSpec? value, Problems problems, out CacheUseSpec? use, CancellationToken ct, bool problemsOnly)
         {
             use = null;
             var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(ct) as AttributeSyntax;
@@ -338,7 +350,7 @@ public sealed partial class CacheGenGenerator
             if (keyTemplate is null)
             {
                 key = ParseDefaultKey(method, common, problems, keyParameters);
-                keyIdentity = string.Join(".", common.ContainingTypes.Select(c => SanitizeHint(c.Name))) + "." + method.Name + "~" + SignatureHash(method);
+                keyIdentity = problemsOnly ? string.Empty : string.Join(".", common.ContainingTypes.Select(c => SanitizeHint(c.Name))) + "." + method.Name + "~" + SignatureHash(method);
             }
             else
             {
@@ -386,7 +398,7 @@ public sealed partial class CacheGenGenerator
                 use = new CacheUseSpec(true, method.Name, method.ToDisplayString(), useNs, useTtl, keyShape, new EquatableArray<KeyShapeSpec>(tagShapes), LocationInfo.From(attributeLocation));
             }
 
-            if (!valid || key is null || !tagsValid || value is null)
+            if (!valid || key is null || !tagsValid || value is null || problemsOnly)
             {
                 return null;
             }

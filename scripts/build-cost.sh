@@ -5,11 +5,20 @@
 # The project uses the Web SDK, so the framework's own generators (logging, options validation, ...) run in the same
 # compilation; 30 classes of 10 [LoggerMessage] methods (300 in all) give the logging generator real work, and its
 # time is the reference for ratios on a loaded machine.
-# Usage: scripts/build-cost.sh [runs] [repository root to measure, default this one; e.g. a worktree of an older commit]
+# Usage: scripts/build-cost.sh [--server] [runs] [repository root to measure, default this one; e.g. a worktree of an older commit]
+#        --server: build as `dotnet build` does by default, through the compiler server (VBCSCompiler), on a server of
+#        this invocation's own (fresh pipe name, so run 1 is cold: the server loads and JIT-compiles CacheGen; later runs
+#        reuse the loaded, JIT-compiled analyzers, as a developer's repeated builds do); stopped by its PID at the end.
+#        Without it every build is a fresh csc process (UseSharedCompilation=false): every run pays the cold JIT.
 #        scripts/build-cost.sh --sources DIR   (only write the 30 service files to DIR: the in-process harness,
 #        benchmarks/CacheGen.BuildCost, measures the same sources)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+server=0
+if [ "${1:-}" = "--server" ]; then
+  server=1
+  shift
+fi
 if [ "${1:-}" = "--sources" ]; then
   dir=$(mkdir -p "$2" && cd "$2" && pwd)
   sources_only=1
@@ -119,10 +128,24 @@ CS
 done
 [ "$sources_only" = 1 ] && exit 0
 cd "$dir"
+if [ "$server" = 1 ]; then
+  pipe="cachegen-buildcost-$$-$RANDOM"
+  compile_flags="-p:UseSharedCompilation=true -p:SharedCompilationId=$pipe"
+  stop_server() {
+    # only the server this script started (its pipe name is on its command line)
+    for pid in $(pgrep -f -- "$pipe" || true); do kill "$pid" 2>/dev/null || true; done
+    rm -f "${TMPDIR:-/tmp}/$pipe"  # the server's socket, left behind when it is killed
+    rm -rf "$dir"
+  }
+  trap stop_server EXIT
+  echo "compiler server: own pipe $pipe (run 1 starts it cold)"
+else
+  compile_flags="-p:UseSharedCompilation=false"
+fi
 dotnet restore -nologo -v:q > restore.log 2>&1 || { tail -20 restore.log; exit 1; }
 for i in $(seq 1 "$runs"); do
   touch RackService0.cs
-  dotnet build --no-restore -nologo -v:d -p:BuildProjectReferences=false -p:ReportAnalyzer=true -p:UseSharedCompilation=false > build.log 2>&1 || { tail -30 build.log; exit 1; }
+  dotnet build --no-restore -nologo -v:d -p:BuildProjectReferences=false -p:ReportAnalyzer=true $compile_flags > build.log 2>&1 || { tail -30 build.log; exit 1; }
   echo "run $i: $(grep -cE 'warning CGEN|error CGEN' build.log || true) CGEN lines"
   grep -E '^\s+[0-9.<]+ +[0-9<]+ +(CacheGen\.(Generator|Analyzers)|Microsoft\.Extensions\.Logging\.Generators), Version' build.log | sed 's/^ */  /' | sort -u
   { grep -E "warning (CS8032|AD0001|CS8784)" build.log || true; } | sort -u | head -3

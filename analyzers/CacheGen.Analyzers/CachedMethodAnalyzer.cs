@@ -106,9 +106,10 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        // problems only: the same problems and uses as the generator's analysis, without what only the emitter reads
         var analysis = cached is not null
-            ? CacheGenGenerator.Parser.AnalyzeCached(method, cached, context.Compilation, context.CancellationToken)
-            : CacheGenGenerator.Parser.AnalyzeInvalidating(method, invalidations!, context.CancellationToken);
+            ? CacheGenGenerator.Parser.AnalyzeCached(method, cached, context.Compilation, context.CancellationToken, problemsOnly: true)
+            : CacheGenGenerator.Parser.AnalyzeInvalidating(method, invalidations!, context.CancellationToken, problemsOnly: true);
         var tree = method.Locations[0].SourceTree;
         foreach (var problem in analysis.Diagnostics)
         {
@@ -121,7 +122,7 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         if (cached is not null && invalidations is not null)
         {
             // [Cached] wins on a method that has both (CGEN008); its invalidations still count as uses
-            foreach (var use in CacheGenGenerator.Parser.AnalyzeInvalidating(method, invalidations, context.CancellationToken).Uses)
+            foreach (var use in CacheGenGenerator.Parser.AnalyzeInvalidating(method, invalidations, context.CancellationToken, problemsOnly: true).Uses)
             {
                 uses.Add(use);
             }

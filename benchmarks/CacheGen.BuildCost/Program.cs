@@ -60,20 +60,30 @@ Console.WriteLine($"Roslyn {typeof(CSharpCompilation).Assembly.GetName().Version
 Console.WriteLine("Each phase on a fresh compilation. Generators: cpu = CPU time of the thread that runs the driver (the generator's work,");
 Console.WriteLine("its first-call JIT and the GCs it triggers; not other processes' load), wall = the driver's timing. Analyzers: cpu = process");
 Console.WriteLine("CPU (includes the compiler binding every method), telemetry = the analyzer callbacks' time as ReportAnalyzer shows it.");
-Console.WriteLine("pass | logging gen cpu/wall | CacheGen gen cpu/wall  jit | CacheGen an cpu / telemetry (CachedMethod, Nondet)  jit | framework an telemetry | gen ratio cpu");
+Console.WriteLine("an own cpu / MB = process CPU seconds / MB allocated by the CacheGen analyzers minus those of a no-op analyzer registering the same");
+Console.WriteLine("kinds of actions over the same compilation (CompilationWithAnalyzers re-binds the compilation: that binding is in both; the MB are");
+Console.WriteLine("deterministic, the CPU is not). gen MB = bytes the CacheGen generator's driver run allocated.");
+Console.WriteLine("pass | logging gen cpu/wall | CacheGen gen cpu/wall  jit    MB | CacheGen an cpu / telemetry (CachedMethod, Nondet)  jit | an own cpu / MB | framework an telemetry | gen ratio cpu");
 for (int pass = 1; pass <= passes; pass++)
 {
     // the reference first, so the incremental driver's own first-use JIT is not charged to CacheGen
     var (logCpu, logWall, _, _) = loggingGenerator is null ? (0, 0, 0, null!) : RunGenerator(loggingGenerator);
+    long genAllocated = GC.GetTotalAllocatedBytes(precise: true);
     var (cgCpu, cgWall, cgJit, cgOutput) = RunGenerator(new CacheGenGenerator().AsSourceGenerator());
+    double genMb = (GC.GetTotalAllocatedBytes(precise: true) - genAllocated) / 1e6;
 
     // the analyzers see what a build gives them: the compilation with every generator's output, already bound
     var fullDriver = CSharpGeneratorDriver.Create(frameworkGenerators.Prepend(new CacheGenGenerator().AsSourceGenerator()), parseOptions: parseOptions);
     fullDriver.RunGeneratorsAndUpdateCompilation(NewCompilation(), out var output, out _);
     int errors = output.GetDiagnostics().Count(d => d.Severity == DiagnosticSeverity.Error);
+    long allocated = GC.GetTotalAllocatedBytes(precise: true);
+    var (baseCpu, _, _, _) = RunAnalyzers(output, ImmutableArray.Create<DiagnosticAnalyzer>(new NoOpAnalyzer()));
+    long baseAllocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+    allocated = GC.GetTotalAllocatedBytes(precise: true);
     var (anCpu, anJit, cgTimes, cgDiagnostics) = RunAnalyzers(output, cacheGenAnalyzers);
+    double anOwnMb = (GC.GetTotalAllocatedBytes(precise: true) - allocated - baseAllocated) / 1e6;
     var (_, _, fwTimes, _) = frameworkAnalyzers.Count == 0 ? (0, 0, new double[0], ImmutableArray<Diagnostic>.Empty) : RunAnalyzers(output, [.. frameworkAnalyzers]);
-    Console.WriteLine($"{pass,4} | {logCpu,8:F3} / {logWall,6:F3}   | {cgCpu,8:F3} / {cgWall,6:F3}  {cgJit,5} | {anCpu,8:F3} / {cgTimes.Sum(),6:F3} ({cgTimes[0]:F3}, {cgTimes[1]:F3})  {anJit,5} | {fwTimes.Sum(),8:F3} | {(logCpu > 0 ? cgCpu / logCpu : 0),5:F2}"
+    Console.WriteLine($"{pass,4} | {logCpu,8:F3} / {logWall,6:F3}   | {cgCpu,8:F3} / {cgWall,6:F3}  {cgJit,5} {genMb,5:F1} | {anCpu,8:F3} / {cgTimes.Sum(),6:F3} ({cgTimes[0]:F3}, {cgTimes[1]:F3})  {anJit,5} | {anCpu - baseCpu,6:F3} / {anOwnMb,5:F1} | {fwTimes.Sum(),8:F3} | {(logCpu > 0 ? cgCpu / logCpu : 0),5:F2}"
         + (pass == 1 ? $"   [{errors} errors; {cgDiagnostics.Length} CacheGen diagnostics: {string.Join(",", cgDiagnostics.Select(d => d.Id).Distinct())}]" : ""));
 }
 
@@ -135,6 +145,25 @@ public partial class Program
         public void AddDependencyLocation(string fullPath) { }
 
         public Assembly LoadFromPath(string fullPath) => Assembly.LoadFrom(fullPath);
+    }
+}
+
+// the baseline of the analyzers' CPU: the same kinds of actions (methods' symbols, operation blocks), doing nothing
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+internal sealed class NoOpAnalyzer : DiagnosticAnalyzer
+{
+    private static readonly DiagnosticDescriptor s_never = new("NOOP001", "never", "never", "none", DiagnosticSeverity.Hidden, isEnabledByDefault: true);
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => [s_never];
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze);
+        context.RegisterCompilationStartAction(start =>
+        {
+            start.RegisterSymbolAction(_ => { }, SymbolKind.Method);
+            start.RegisterOperationBlockStartAction(_ => { });
+        });
     }
 }
 

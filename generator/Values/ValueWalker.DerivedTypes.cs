@@ -16,7 +16,7 @@ internal sealed partial class ValueWalker
     private static readonly ConditionalWeakTable<IAssemblySymbol, List<INamedTypeSymbol>> s_sourceTypes = new();
 
     /// <summary>The known derived types of <paramref name="type"/>, as the walk finds them (for <see cref="ImmutabilityProof"/>).</summary>
-    internal static List<INamedTypeSymbol> DerivedTypesOf(INamedTypeSymbol type, IAssemblySymbol assembly, CancellationToken ct) => new ValueWalker(assembly, ct).KnownDerivedTypes(type).ToList();
+    internal static List<INamedTypeSymbol> DerivedTypesOf(INamedTypeSymbol type, IAssemblySymbol assembly, CancellationToken ct) => new ValueWalker(assembly, problemsOnly: false, ct).KnownDerivedTypes(type).ToList();
 
     /// <summary>The concrete types deriving from (or implementing) <paramref name="type"/>: declared by <c>[JsonDerivedType]</c> or found in this assembly, ordered by name.</summary>
     private IEnumerable<INamedTypeSymbol> KnownDerivedTypes(INamedTypeSymbol type)

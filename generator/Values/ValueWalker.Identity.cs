@@ -66,4 +66,13 @@ internal sealed partial class ValueWalker
         });
 
     private static readonly ConditionalWeakTable<ITypeSymbol, string[]> s_identities = new();
+
+    /// <summary>
+    /// The walk's name and id of a type. Problems only (the analyzers): the id is the canonical name itself, unique
+    /// within the walk as the hashed id is, so the problem and the immutability fact come out the same without the hash.
+    /// </summary>
+    private string[] IdentityOf(ITypeSymbol type) =>
+        _problemsOnly ? s_canonicals.GetValue(type, static t => { string canonical = Canonical(t); return new[] { canonical, canonical }; }) : Identify(type);
+
+    private static readonly ConditionalWeakTable<ITypeSymbol, string[]> s_canonicals = new();
 }

@@ -74,7 +74,7 @@ internal sealed partial class ValueWalker
         // a struct's own state is copied with it (a joiner, an L1 hit each get their copy): only what it references is shared
         if (type.IsValueType || HasReadOnlyState(chain))
         {
-            _readOnlyState.Add(Identify(type)[1]);
+            _readOnlyState.Add(IdentityOf(type)[1]);
         }
 
         // the constructor: the one whose parameters all name members and that leaves no unsettable member unfilled

@@ -41,34 +41,53 @@ internal sealed partial class ValueWalker
 
     private readonly IAssemblySymbol _assembly;
     private readonly CancellationToken _ct;
+
+    // problems only (the analyzers): a type's id is its canonical name, not a hashed identifier, and no graph is kept
+    private readonly bool _problemsOnly;
     private readonly Dictionary<string, ValueTypeSpec> _types = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _fingerprints = new(StringComparer.Ordinal);
     private readonly HashSet<string> _walking = new(StringComparer.Ordinal);
     private string? _problem;
 
-    private ValueWalker(IAssemblySymbol assembly, CancellationToken ct)
+    private ValueWalker(IAssemblySymbol assembly, bool problemsOnly, CancellationToken ct)
     {
         _assembly = assembly;
+        _problemsOnly = problemsOnly;
         _ct = ct;
     }
 
-    /// <summary>Walks <paramref name="valueType"/>, or checks the <c>Serializer =</c> formatter when one is given.</summary>
-    public static ValueAnalysis Analyze(ITypeSymbol valueType, ITypeSymbol? serializer, IAssemblySymbol assembly, CancellationToken ct)
+    /// <summary>
+    /// Walks <paramref name="valueType"/>, or checks the <c>Serializer =</c> formatter when one is given. With
+    /// <paramref name="problemsOnly"/> (the analyzers) the problem and the deep-immutability fact are the same, but the
+    /// graph is empty and carries no fingerprint: no type is named or hashed for generated code.
+    /// </summary>
+    public static ValueAnalysis Analyze(ITypeSymbol valueType, ITypeSymbol? serializer, IAssemblySymbol assembly, CancellationToken ct, bool problemsOnly = false)
     {
-        string rootType = valueType.ToDisplayString(s_qualified.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
         if (serializer is not null)
         {
-            return SerializerProblem(serializer, valueType) is { } bad
-                ? new ValueAnalysis(null, bad)
-                : new ValueAnalysis(new ValueGraphSpec(null, rootType, EquatableArray<ValueTypeSpec>.Empty, false, "custom:" + serializer.ToDisplayString(s_qualified), serializer.ToDisplayString(s_qualified)), null);
+            if (SerializerProblem(serializer, valueType) is { } bad)
+            {
+                return new ValueAnalysis(null, bad);
+            }
+
+            string rootType = problemsOnly ? string.Empty : valueType.ToDisplayString(s_qualified.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
+            string custom = problemsOnly ? string.Empty : serializer.ToDisplayString(s_qualified);
+            return new ValueAnalysis(new ValueGraphSpec(null, rootType, EquatableArray<ValueTypeSpec>.Empty, false, "custom:" + custom, custom), null);
         }
 
-        var walker = new ValueWalker(assembly, ct);
+        var walker = new ValueWalker(assembly, problemsOnly, ct);
         string? root = walker.Visit(valueType, TypeLabel(valueType), nonNullable: false);
         if (root is null || walker._problem is not null)
         {
             return new ValueAnalysis(null, walker._problem ?? "the type cannot be written");
         }
+
+        if (problemsOnly)
+        {
+            return new ValueAnalysis(new ValueGraphSpec(root, string.Empty, EquatableArray<ValueTypeSpec>.Empty, walker.IsImmutable(root, new HashSet<string>(StringComparer.Ordinal)), string.Empty, null), null);
+        }
+
+        string rootDisplay = valueType.ToDisplayString(s_qualified.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
 
         var types = walker._types.Values.OrderBy(t => t.Id, StringComparer.Ordinal).ToList();
         var fingerprint = new StringBuilder(root);
@@ -78,7 +97,7 @@ internal sealed partial class ValueWalker
         }
 
         bool immutable = walker.IsImmutable(root, new HashSet<string>(StringComparer.Ordinal));
-        return new ValueAnalysis(new ValueGraphSpec(root, rootType, new EquatableArray<ValueTypeSpec>(types), immutable, fingerprint.ToString(), null), null);
+        return new ValueAnalysis(new ValueGraphSpec(root, rootDisplay, new EquatableArray<ValueTypeSpec>(types), immutable, fingerprint.ToString(), null), null);
     }
 
     /// <summary>Why a <c>Serializer =</c> type cannot format <paramref name="valueType"/>, or null (CGEN030).</summary>
@@ -121,7 +140,7 @@ internal sealed partial class ValueWalker
             return null;
         }
 
-        string[] identity = Identify(type);
+        string[] identity = IdentityOf(type);
         string canonical = identity[0];
         string id = identity[1];
         if (_types.ContainsKey(id))
@@ -280,7 +299,7 @@ internal sealed partial class ValueWalker
         _types[id] = spec;
         foreach (var derived in cases.Skip(hasBody ? 1 : 0))
         {
-            string derivedId = Identify(derived)[1];
+            string derivedId = IdentityOf(derived)[1];
             if (!_types.TryGetValue(derivedId, out var derivedSpec) || !derivedSpec.HasBody)
             {
                 if (Visit(derived, path + "(as " + TypeLabel(derived) + ")", nonNullable: false) is null)
