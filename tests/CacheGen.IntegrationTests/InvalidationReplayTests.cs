@@ -12,6 +12,7 @@ namespace CacheGen.IntegrationTests;
 public sealed class InvalidationReplayTests(ITestOutputHelper output)
 {
     private static readonly CachedMethod s_method = new("replay", "Replay.Get", 300, "fp-replay");
+    private static readonly CachedMethod s_other = new("replay-other", "Replay.Other", 300, "fp-replay-other");
     private static readonly TimeSpan s_replayBound = TimeSpan.FromSeconds(5);
 
     [RedisFact]
@@ -129,6 +130,17 @@ public sealed class InvalidationReplayTests(ITestOutputHelper output)
         source = "v2";
         await a.Client.InvalidateKeyAsync("replay", "k0");
         await a.Client.InvalidateKeyAsync("replay", "k1");
+
+        // until the circuit opens, when L1 serves while the store is down (L1:ServeWhileStoreDown, on by default): only
+        // the queued invalidations keep A from serving its copies then
+        var opening = Stopwatch.StartNew();
+        for (int i = 0; a.Client.CircuitState != CircuitState.Open; i++)
+        {
+            Assert.True(opening.Elapsed < TimeSpan.FromSeconds(10), "the circuit did not open");
+            // (another namespace: reads in this one bypass the store while the widened invalidation is queued)
+            Assert.Equal("cold", await a.GetAsync(s_other, "cold" + i, () => "cold"));
+        }
+
         string[] aWhileCut = [await a.GetAsync(s_method, "k0", () => source), await a.GetAsync(s_method, "k1", () => source), await a.GetAsync(s_method, "k2", () => source)];
         proxy.Mode = ChaosMode.Pass;
         await WaitForNoPendingAsync(a);
