@@ -98,7 +98,7 @@ public sealed class ConsumerTests(PackedPackage package, ITestOutputHelper outpu
         Assert.Contains("Catalog.GetAsync.g.cs", generated);
         Assert.Contains("Catalog.FindAsync.g.cs", generated);
         string body = File.ReadAllText(Directory.EnumerateFiles(Path.Combine(app, "obj"), "Catalog.GetAsync.g.cs", SearchOption.AllDirectories).First());
-        Assert.Contains("new global::CacheGen.CacheKeyBuilder(", body, StringComparison.Ordinal);
+        Assert.Contains("global::CacheGen.CacheKeyBuilder.Join(\"item\", id)", body, StringComparison.Ordinal);
         Assert.Contains(".GetOrSetAsync(", body, StringComparison.Ordinal);
 
         // run against a real redis-server, two calls per process once the cache reports Healthy (connected): the
