@@ -3,7 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace CacheGen;
 
 /// <summary>
-/// Reports the cache's health: Degraded while the store's first connect is under way or the circuit is open (calls
+/// Reports the cache's health: Degraded while the store's first connect (and its warm-up) is under way or the circuit is open (calls
 /// still succeed, uncached), Unhealthy when the store cannot be configured or refuses the credentials.
 /// </summary>
 public sealed class CacheGenHealthCheck : IHealthCheck
@@ -35,7 +35,7 @@ public sealed class CacheGenHealthCheck : IHealthCheck
             : _client.AuthenticationFailed
             ? HealthCheckResult.Unhealthy("The cache store refused the credentials; calls are served without the cache.", data: data)
             : _client.Connecting
-            ? HealthCheckResult.Degraded("The cache store is connecting; calls are served without the cache until it is connected.", data: data)
+            ? HealthCheckResult.Degraded("The cache store is connecting or warming up; calls are served without the cache until the connection is up, and may miss while the first operations warm up.", data: data)
             : stats.CircuitState == CircuitState.Closed
                 ? HealthCheckResult.Healthy("The cache store is reachable.", data)
                 : HealthCheckResult.Degraded("The cache circuit is " + stats.CircuitState + "; calls are served without the cache.", data: data);
