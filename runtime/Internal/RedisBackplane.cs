@@ -50,6 +50,7 @@ internal sealed partial class RedisBackplane : IDisposable
     private long _lastPongSentAt;
     private long _sentSeq;
     private long _floorSeq = 1;
+    private long _subscribedAt;
     private int _subscribing;
     private bool _subscribed;
     private int _disposed;
@@ -162,7 +163,39 @@ internal sealed partial class RedisBackplane : IDisposable
             return;
         }
 
+        // pings go out but none has come back for two leases: the subscription is gone though the connection is not
+        // (StackExchange.Redis re-subscribes after a reconnect, but not again when that attempt was refused, e.g. by
+        // an ACL that denied SUBSCRIBE for a while). Waiting would bypass L1 for good: the subscription is remade
+        long heard = Math.Max(Volatile.Read(ref _lastPongSentAt), Volatile.Read(ref _subscribedAt));
+        if (_time.GetTimestamp() - heard > 2 * _leaseTicks)
+        {
+            Resubscribe();
+            return;
+        }
+
         _ = PingAsync();
+    }
+
+    private void Resubscribe()
+    {
+        MarkDown("no ping came back for two leases; the subscription is made again");
+        ChannelMessageQueue? queue;
+        lock (_lock)
+        {
+            queue = _queue;
+            _queue = null;
+            Volatile.Write(ref _subscribed, false);
+        }
+
+        BackplaneResubscribing(_logger);
+        try
+        {
+            queue?.Unsubscribe(CommandFlags.FireAndForget);
+        }
+        catch (Exception e) when (e is RedisException or ObjectDisposedException or InvalidOperationException)
+        {
+            // the old subscription is gone with its connection
+        }
     }
 
     private async Task SubscribeAsync()
@@ -190,6 +223,7 @@ internal sealed partial class RedisBackplane : IDisposable
             var queue = await multiplexer.GetSubscriber().SubscribeAsync(_channel).WaitAsync(TimeSpan.FromSeconds(5), _stopping.Token).ConfigureAwait(false);
             queue.OnMessage(m => OnMessage(m.Message));
             _queue = queue;
+            Volatile.Write(ref _subscribedAt, _time.GetTimestamp());
             Volatile.Write(ref _subscribed, true);
             await PingAsync().ConfigureAwait(false);
         }
@@ -299,6 +333,9 @@ internal sealed partial class RedisBackplane : IDisposable
 
     [LoggerMessage(EventId = 111, EventName = "BackplaneLost", Level = LogLevel.Warning, Message = "The L1 backplane may have missed invalidations ({Reason}): the in-process level is bypassed until it is in sync again")]
     private static partial void BackplaneLost(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 113, EventName = "BackplaneResubscribing", Level = LogLevel.Warning, Message = "The L1 backplane heard none of its pings for two leases although it is subscribed: subscribing again")]
+    private static partial void BackplaneResubscribing(ILogger logger);
 
     [LoggerMessage(EventId = 112, EventName = "BackplaneSubscribeFailed", Level = LogLevel.Debug, Message = "The L1 backplane could not subscribe ({ErrorType}); retrying")]
     private static partial void BackplaneSubscribeFailed(ILogger logger, string errorType);

@@ -208,6 +208,38 @@ public sealed class L1BackplaneTests(ITestOutputHelper output)
         output.WriteLine($"circuit opened after {misses} cold calls; L1 served the warm key until its L1 TTL; {cache.Client.GetStatistics()}");
     }
 
+    [RedisFact]
+    public async Task SubscriptionRefusedAfterAReconnect_IsMadeAgain_AndL1ServesAgain()
+    {
+        using var server = RedisServerFixture.Start();
+        using var cache = await TestCache.CreateAsync(server.Configuration);
+        await WaitSyncedAsync(cache, TimeSpan.FromSeconds(20));
+
+        // the subscription connection dies while the server refuses SUBSCRIBE: StackExchange.Redis reconnects and its
+        // re-subscription is refused; once SUBSCRIBE is allowed again nothing retries it but the backplane itself
+        await server.ExecuteAsync("ACL", "SETUSER", "default", "-subscribe", "-psubscribe", "-ssubscribe");
+        Assert.True((await server.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub")).EnsureSuccess().Integer >= 1);
+        var killed = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await server.ExecuteAsync("ACL", "SETUSER", "default", "+subscribe", "+psubscribe", "+ssubscribe");
+        Assert.False(cache.Client.Backplane!.IsSynced);
+
+        // the lease (3 s) plus two more without a ping coming back, then one tick to subscribe and one ping
+        await WaitSyncedAsync(cache, TimeSpan.FromSeconds(20));
+        output.WriteLine($"in sync again {killed.ElapsedMilliseconds} ms after the kill");
+        Assert.Contains(cache.Logger.Collector.GetSnapshot(), e => e.Id.Id == 113);
+    }
+
+    private static async Task WaitSyncedAsync(TestCache cache, TimeSpan bound)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!cache.Client.Backplane!.IsSynced)
+        {
+            Assert.True(deadline.Elapsed < bound, "the backplane did not sync");
+            await Task.Delay(20);
+        }
+    }
+
     private static async Task<long> GetCallsAsync(RedisServerFixture redis) =>
         (await redis.CommandCallsAsync()).TryGetValue("get", out long calls) ? calls : 0;
 
