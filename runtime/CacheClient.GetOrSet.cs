@@ -132,19 +132,19 @@ public sealed partial class CacheClient
                 return CopyForJoiner(method, flight.Task.GetAwaiter().GetResult());
             }
 
+            T value;
             try
             {
-                T value = Compute(method, fullKey, tags, state, factory);
-                _flights.TryRemove(new KeyValuePair<string, object>(fullKey, flight));
-                flight.Complete(value);
-                return value;
+                value = Compute(method, fullKey, tags, state, factory);
             }
             catch (Exception e)
             {
-                _flights.TryRemove(new KeyValuePair<string, object>(fullKey, flight));
-                flight.Fail(e);
+                EndFlight(fullKey, flight, e);
                 throw;
             }
+
+            CompleteFlight(fullKey, flight, value);
+            return value;
         }
     }
 
@@ -376,9 +376,7 @@ public sealed partial class CacheClient
             throw;
         }
 
-        // leave the table first, so a caller arriving now reads the store instead of a finished flight
-        _flights.TryRemove(new KeyValuePair<string, object>(fullKey, flight));
-        flight.Complete(value);
+        CompleteFlight(fullKey, flight, value);
         return value;
     }
 
@@ -386,14 +384,19 @@ public sealed partial class CacheClient
     {
         try
         {
-            T value = await computation.ConfigureAwait(false);
-            _flights.TryRemove(new KeyValuePair<string, object>(fullKey, flight));
-            flight.Complete(value);
+            CompleteFlight(fullKey, flight, await computation.ConfigureAwait(false));
         }
         catch (Exception e)
         {
             EndFlight(fullKey, flight, e);
         }
+    }
+
+    /// <summary>Ends a flight with its value: out of the table first, so a caller arriving now reads the store instead of a finished flight, then completed for its joiners.</summary>
+    private void CompleteFlight<T>(string fullKey, Flight<T> flight, T value)
+    {
+        _flights.TryRemove(new KeyValuePair<string, object>(fullKey, flight));
+        flight.Complete(value);
     }
 
     private void EndFlight<T>(string fullKey, Flight<T> flight, Exception error)
@@ -459,9 +462,7 @@ public sealed partial class CacheClient
 
         if (owned is not null)
         {
-            // leave the table first, so a caller arriving now reads the store instead of a finished flight
-            _flights.TryRemove(new KeyValuePair<string, object>(fullKey, owned));
-            owned.Complete(value);
+            CompleteFlight(fullKey, owned, value);
         }
 
         return value;

@@ -191,7 +191,7 @@ internal static class ImmutabilityProof
                             return path + "." + property.Name + ": the property has a setter; make it init or get-only";
                         }
 
-                        if (HasState(property) && Check(property.Type, path + "." + property.Name, assembly, visiting, ct) is { } propertyProblem)
+                        if (!ValueWalker.IsComputed(property) && Check(property.Type, path + "." + property.Name, assembly, visiting, ct) is { } propertyProblem)
                         {
                             return propertyProblem;
                         }
@@ -204,30 +204,6 @@ internal static class ImmutabilityProof
         }
 
         return null;
-    }
-
-    /// <summary>Whether a property is backed by state (an auto-property), not computed from other members.</summary>
-    private static bool HasState(IPropertySymbol property)
-    {
-        if (property.DeclaringSyntaxReferences.Length == 0)
-        {
-            return true; // synthesized (a record's positional property): backed by a field
-        }
-
-        foreach (var reference in property.DeclaringSyntaxReferences)
-        {
-            if (reference.GetSyntax() is not PropertyDeclarationSyntax syntax)
-            {
-                return true;
-            }
-
-            if (syntax.ExpressionBody is null && !(syntax.AccessorList?.Accessors.Any(a => a.Body is not null || a.ExpressionBody is not null) ?? false))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static string TypeLabel(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);

@@ -162,8 +162,11 @@ internal sealed partial class ValueWalker
             _ => true,
         }));
 
-    /// <summary>A get-only property with a body: derived from other state, so not written.</summary>
-    private static bool IsComputed(IPropertySymbol property)
+    /// <summary>
+    /// A property with a body: derived from other state, so neither written by the formatter nor part of what an
+    /// immutability proof must check (a synthesized record property and an auto-property are state).
+    /// </summary>
+    internal static bool IsComputed(IPropertySymbol property)
     {
         if (property.DeclaringSyntaxReferences.Length == 0)
         {
