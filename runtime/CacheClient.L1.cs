@@ -223,6 +223,12 @@ public sealed partial class CacheClient
     {
         if (_l1 is not { } l1)
         {
+            if (_store is Stores.RedisCacheStore redis)
+            {
+                // no L1 here, but other processes on this Redis and prefix may keep copies: they must hear it
+                await RedisBackplane.PublishWithoutL1Async(redis, _prefix, invalidation.Kind, invalidation.Target, cancellationToken).ConfigureAwait(false);
+            }
+
             return;
         }
 

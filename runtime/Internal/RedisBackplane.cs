@@ -33,6 +33,9 @@ internal sealed partial class RedisBackplane : IDisposable
     private const char ClearKind = 'c';
     private const char PingKind = 'p';
 
+    /// <summary>The sender of the messages processes without L1 publish: no process has it as its own.</summary>
+    private const string NoL1Sender = "-";
+
     private readonly RedisCacheStore _store;
     private readonly L1Cache _l1;
     private readonly TimeProvider _time;
@@ -61,7 +64,7 @@ internal sealed partial class RedisBackplane : IDisposable
         _l1 = l1;
         _time = time;
         _logger = logger;
-        _channel = RedisChannel.Literal(prefix + ":%l1");
+        _channel = ChannelOf(prefix);
         _leaseTicks = (long)(3 * pingMs / 1000.0 * time.TimestampFrequency);
         _pingTimer = time.CreateTimer(static s => ((RedisBackplane)s!).Tick(), this, TimeSpan.Zero, TimeSpan.FromMilliseconds(pingMs));
     }
@@ -95,14 +98,7 @@ internal sealed partial class RedisBackplane : IDisposable
     /// <summary>Publishes an invalidation this process has just applied to Redis; throws when it cannot (the caller queues the invalidation for replay).</summary>
     public async ValueTask PublishAsync(InvalidationKind kind, string target, CancellationToken cancellationToken)
     {
-        char code = kind switch
-        {
-            InvalidationKind.Key => KeyKind,
-            InvalidationKind.Namespace => NamespaceKind,
-            InvalidationKind.Tag => TagKind,
-            _ => ClearKind,
-        };
-        await PublishAsync(code, target, cancellationToken).ConfigureAwait(false);
+        await PublishAsync(CodeOf(kind), target, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Publishes that every entry under the prefix may have changed (a clear or pattern delete).</summary>
@@ -141,8 +137,35 @@ internal sealed partial class RedisBackplane : IDisposable
     private async ValueTask PublishAsync(char code, string target, CancellationToken cancellationToken)
     {
         var multiplexer = _multiplexer ?? await _store.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-        string message = code + "|" + _sender + "|" + target;
-        await multiplexer.GetSubscriber().PublishAsync(_channel, message).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await PublishAsync(multiplexer, _channel, code, _sender, target, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The channel of a key prefix's backplane.</summary>
+    internal static RedisChannel ChannelOf(string prefix) => RedisChannel.Literal(prefix + ":%l1");
+
+    /// <summary>
+    /// Publishes an invalidation that a process without L1 has just applied to Redis (<c>L1:Enabled=false</c>): it
+    /// keeps no copies, but the processes that do must hear it. Throws when it cannot (the caller queues the
+    /// invalidation for replay), as <see cref="PublishAsync(InvalidationKind, string, CancellationToken)"/> does.
+    /// </summary>
+    internal static async ValueTask PublishWithoutL1Async(RedisCacheStore store, string prefix, InvalidationKind kind, string target, CancellationToken cancellationToken)
+    {
+        var multiplexer = await store.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await PublishAsync(multiplexer, ChannelOf(prefix), CodeOf(kind), NoL1Sender, target, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static char CodeOf(InvalidationKind kind) => kind switch
+    {
+        InvalidationKind.Key => KeyKind,
+        InvalidationKind.Namespace => NamespaceKind,
+        InvalidationKind.Tag => TagKind,
+        _ => ClearKind,
+    };
+
+    private static Task PublishAsync(IConnectionMultiplexer multiplexer, RedisChannel channel, char code, string sender, string target, CancellationToken cancellationToken)
+    {
+        string message = code + "|" + sender + "|" + target;
+        return multiplexer.GetSubscriber().PublishAsync(channel, message).WaitAsync(cancellationToken);
     }
 
     /// <summary>Every ping interval: subscribe if not subscribed, then send a ping.</summary>
