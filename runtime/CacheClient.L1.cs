@@ -258,18 +258,21 @@ public sealed partial class CacheClient
     /// <summary>An operator deleted keys by pattern or cleared the prefix: everything L1 holds goes, here and (best effort) elsewhere.</summary>
     private async ValueTask L1AfterAdminDeleteAsync()
     {
-        if (_l1 is not { } l1)
-        {
-            return;
-        }
-
-        l1.InvalidateAll();
-        if (_backplane is { } backplane)
+        _l1?.InvalidateAll();
+        if (_backplane is not null || (_l1 is null && _store is Stores.RedisCacheStore))
         {
             try
             {
                 using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(_options.OperationTimeoutMs));
-                await backplane.PublishClearAsync(cts.Token).ConfigureAwait(false);
+                if (_backplane is { } backplane)
+                {
+                    await backplane.PublishClearAsync(cts.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    // no L1 here; the processes that have one drop theirs, as for this process's invalidations
+                    await RedisBackplane.PublishWithoutL1Async((Stores.RedisCacheStore)_store, _prefix, InvalidationKind.Epoch, string.Empty, cts.Token).ConfigureAwait(false);
+                }
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

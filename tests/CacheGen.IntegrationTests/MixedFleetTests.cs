@@ -47,6 +47,28 @@ public sealed class MixedFleetTests(ITestOutputHelper output)
         Assert.Equal("v3", byNamespace.Value);
     }
 
+    [RedisFact]
+    public async Task PatternDeleteOfAProcessWithoutL1_IsHonouredByTheL1OfTheOthers()
+    {
+        // arrange: as above; the API holds a value in L1
+        using var server = new RedisServerFixture();
+        string prefix = TestCache.NewPrefix();
+        using var operatorClient = await TestCache.CreateAsync(server.Configuration, o => { o.KeyPrefix = prefix; o.L1.Enabled = false; });
+        using var api = await TestCache.CreateAsync(server.Configuration, o => o.KeyPrefix = prefix);
+        string source = "v1";
+        await WaitForL1Async(api, "byPattern", () => source, null);
+
+        // act: the operator deletes the namespace's keys by pattern from a process without L1
+        source = "v2";
+        long removed = await operatorClient.Client.InvalidatePatternAsync("fleet", "*");
+        var byPattern = await ReadUntilAsync(api, "byPattern", () => source, null);
+
+        // assert
+        output.WriteLine($"removed {removed}; pattern {byPattern.Elapsed.TotalMilliseconds:F0} ms");
+        Assert.Equal(1, removed);
+        Assert.Equal("v2", byPattern.Value);
+    }
+
     /// <summary>Reads until L1 holds the key: the backplane is in sync and the value was written back.</summary>
     private static async Task WaitForL1Async(TestCache cache, string key, Func<string> source, string[]? tags)
     {
