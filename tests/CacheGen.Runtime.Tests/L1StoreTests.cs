@@ -289,11 +289,18 @@ public sealed class L1StoreTests
             return "v1";
         }
 
-        var callers = Enumerable.Range(0, 8).Select(_ => Task.Run(() => h.Client.GetOrSet(CacheHarness.Method, "k", null, 0, Factory))).ToArray();
+        // threads of their own: eight blocked pool threads would starve the pool this test waits on
+        string[] results = new string[8];
+        var callers = Enumerable.Range(0, results.Length).Select(i => new Thread(() => results[i] = h.Client.GetOrSet(CacheHarness.Method, "k", null, 0, Factory))).ToArray();
+        foreach (var caller in callers)
+        {
+            caller.Start();
+        }
+
         await WaitForAsync(() => Volatile.Read(ref calls) == 1);
         await Task.Delay(50);
         release.Set();
-        string[] results = await Task.WhenAll(callers).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.All(callers, caller => Assert.True(caller.Join(TimeSpan.FromSeconds(10))));
 
         Assert.All(results, r => Assert.Equal("v1", r));
         Assert.Equal(1, calls);
