@@ -124,6 +124,18 @@ public sealed class L1StoreTests
     }
 
     [Fact]
+    public async Task L1Off_TheEmbeddedStoreHoldsEverything()
+    {
+        using var h = new CacheHarness(o => o.L1.Enabled = false, chaos: false, embedded: true);
+        string a = await Get(h, Immutable, "k", () => new string('a', 2));
+        string b = await Get(h, Immutable, "k", () => "never");
+
+        Assert.Null(h.Client.L1);
+        Assert.Equal(a, b);
+        Assert.NotNull(await StoredAsync(h, "ns", "k"));
+    }
+
+    [Fact]
     public async Task ASuppliedMemoryStore_StaysASeparateStoreUnderL1()
     {
         using var h = new CacheHarness(chaos: false);
