@@ -29,6 +29,13 @@ public sealed partial class CacheClient
     public async ValueTask<CacheStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default)
     {
         var statistics = GetStatistics();
+        if (L1IsStoreNow && _l1 is { } l1)
+        {
+            // the embedded store's own figures, as Redis's come from INFO below
+            var (entries, bytes) = l1.Live();
+            statistics = statistics with { L1Entries = entries, L1Bytes = bytes };
+        }
+
         if (_storeInfo is null || _disabledReason is not null || _access.State != CircuitState.Closed || Connecting)
         {
             return statistics;
@@ -104,7 +111,10 @@ public sealed partial class CacheClient
         Interlocked.Increment(ref _adminEpoch);
         try
         {
-            long removed = await _access.AdminAsync(
+            // L1's own entries when it is the embedded store (its namespaces have no values in the store), first: a
+            // value set after this pass is dropped by its writer, which sees the epoch above (L1StoreWrite)
+            long local = L1StoreRemove(pattern, cancellationToken);
+            long removed = local + await _access.AdminAsync(
                 pattern,
                 static (store, p, ct) => store.RemoveByPatternAsync(p, ct),
                 started,
@@ -112,7 +122,13 @@ public sealed partial class CacheClient
 
             // a server that loses this delete (an older snapshot, a failover) gets the namespace or the prefix retired instead
             Journal(operation == StoreOperation.Clear ? Invalidation.Epoch : new Invalidation(InvalidationKind.Namespace, scope, scope));
-            await L1AfterAdminDeleteAsync().ConfigureAwait(false);
+            if (operation == StoreOperation.Clear || !L1IsStoreNow)
+            {
+                // in front of a store, L1 cannot tell which of its copies the delete removed: all go. As the store,
+                // a pattern delete removed exactly the matching ones above, and the other namespaces keep theirs
+                await L1AfterAdminDeleteAsync().ConfigureAwait(false);
+            }
+
             var elapsed = _time.GetElapsedTime(started);
             _metrics.Duration(elapsed.TotalSeconds, operation);
             _metrics.KeysRemoved(removed, operation);

@@ -576,6 +576,11 @@ public sealed partial class CacheClient
     /// <summary>Reads the entry and the stamps it must match. Never throws for a store fault.</summary>
     private async ValueTask<Lookup<T>> LookupAsync<T>(CachedMethod method, string fullKey, string[]? tags, CancellationToken cancellationToken)
     {
+        if (L1IsStore(method.Namespace))
+        {
+            return L1StoreLookup<T>(method, fullKey, tags); // e11: L1 is the embedded store (no store read)
+        }
+
         if (!BeginLookup(method, fullKey, tags, out var start))
         {
             return default;
@@ -853,6 +858,13 @@ public sealed partial class CacheClient
 
     private async Task WriteBackAsync<T>(CachedMethod method, string fullKey, string[]? tags, Lookup<T> lookup, T value)
     {
+        if (lookup.Stamps is null)
+        {
+            // e11: only L1StoreLookup makes a writable lookup without stamps: L1 is the embedded store
+            L1StoreWrite(method, fullKey, tags, lookup, value);
+            return;
+        }
+
         string ns = method.Namespace;
         if (CheckReadOnly().Writes)
         {

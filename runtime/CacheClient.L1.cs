@@ -42,8 +42,9 @@ public sealed partial class CacheClient
 
         switch (_store)
         {
-            case Stores.MemoryCacheStore:
+            case Stores.MemoryCacheStore embedded:
                 _l1 = new L1Cache(options.MaxEntries, options.MaxBytes, _time);
+                _l1IsStore = embedded.Embedded;
                 break;
             case Stores.RedisCacheStore redis:
                 _l1 = new L1Cache(options.MaxEntries, options.MaxBytes, _time);
@@ -53,6 +54,142 @@ public sealed partial class CacheClient
     }
 
     private void StopL1() => _backplane?.Dispose();
+
+    /// <summary>
+    /// Whether L1 may be the store of its namespaces: the client's store is the in-memory one <c>AddCacheGen</c> made
+    /// (<see cref="Stores.MemoryCacheStore.Embedded"/>) and L1 is built. See <see cref="L1IsStore"/>.
+    /// </summary>
+    private bool _l1IsStore;
+
+    /// <summary>
+    /// Whether <paramref name="namespace"/>'s values live only in L1 now: L1 is the embedded store (<see cref="_l1IsStore"/>),
+    /// L1 is on for the namespace, and no other client uses the store (<see cref="Stores.MemoryCacheStore.Shared"/>;
+    /// once one does, L1 serves nothing and the namespace goes back to the store, empty for it: misses, never stale).
+    /// </summary>
+    private bool L1IsStore(string @namespace) => L1IsStoreNow && L1On(@namespace);
+
+    /// <summary>Whether L1 is the embedded store now (for its namespaces): as <see cref="L1IsStore"/>, for any namespace.</summary>
+    private bool L1IsStoreNow => _l1IsStore && _memoryStore?.Shared != true;
+
+    /// <summary>
+    /// The lookup of a namespace whose store is L1 (<see cref="L1IsStore"/>), in place of the store read: the snapshot
+    /// of L1's versions first (the write is refused if anything it covers is invalidated after it), then L1 itself,
+    /// which another caller's computation may have filled since this caller's entry check. A miss returns a lookup
+    /// without stamps, which <c>WriteBackAsync</c> hands to <see cref="L1StoreWrite"/>.
+    /// </summary>
+    private Lookup<T> L1StoreLookup<T>(CachedMethod method, string fullKey, string[]? tags)
+    {
+        if (BypassesStore(method.Namespace, fullKey, tags))
+        {
+            // an invalidation of this entry is queued (not yet applied, so not yet in L1's versions): serve without the cache
+            Miss(method.Namespace, fullKey);
+            return default;
+        }
+
+        var snapshot = L1Snapshot(method, fullKey, tags);
+        long startedAt = _time.GetTimestamp();
+        long adminEpoch = Volatile.Read(ref _adminEpoch);
+        if (snapshot is not null && _l1!.Get(fullKey, method) is { } entry && SameTags(entry.Tags, tags) && L1StoreValue(method, entry, out T? value))
+        {
+            Interlocked.Increment(ref _hits);
+            _metrics.Request(RequestResult.Hit, method.Namespace);
+            Log.Hit(_logger, fullKey);
+            CacheCall.Current?.OnHit(entry.CreatedUnixMs);
+            return new Lookup<T>(true, value, false, default, null, startedAt, adminEpoch, snapshot);
+        }
+
+        Miss(method.Namespace, fullKey);
+        return new Lookup<T>(false, default, snapshot is not null, default, null, startedAt, adminEpoch, snapshot);
+    }
+
+    /// <summary>An L1 entry's value for <see cref="L1StoreLookup"/>: the instance, or a copy read from the bytes (false, and the entry dropped, when they no longer read).</summary>
+    private bool L1StoreValue<T>(CachedMethod method, L1Cache.Entry entry, out T? value)
+    {
+        if (entry.HasInstance)
+        {
+            value = (T)entry.Instance!;
+            return true;
+        }
+
+        try
+        {
+            value = DeserializeValue<T>(method, entry.Bytes);
+            return true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _l1?.InvalidateKey(entry.FullKey);
+            value = default;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The write-back of a namespace whose store is L1: the value goes into L1 alone, for the method's TTL with its
+    /// jitter (no <see cref="CacheGenL1Options.TtlSeconds"/> cap: nothing else can change it), unless something it
+    /// covers was invalidated since the lookup's snapshot (<see cref="L1Cache.Set"/> refuses it) or an operator
+    /// deleted keys by pattern since the lookup began (the admin epoch, checked before and after the set: a pattern
+    /// delete removes L1's matching entries after it bumps the epoch, so an entry set after that pass is dropped here).
+    /// </summary>
+    private void L1StoreWrite<T>(CachedMethod method, string fullKey, string[]? tags, Lookup<T> lookup, T value)
+    {
+        string ns = method.Namespace;
+        if (lookup.L1 is not { } snapshot || _l1 is not { } l1)
+        {
+            return;
+        }
+
+        if (CheckReadOnly().Writes)
+        {
+            Log.WriteSkippedReadOnly(_logger, fullKey);
+            return;
+        }
+
+        if (lookup.AdminEpoch != Volatile.Read(ref _adminEpoch) || !l1.IsStillCurrent(snapshot))
+        {
+            // an invalidation (or an operator delete) came during Core: this value may be what it removed
+            _metrics.Error(StoreErrorType.WriteRejected, StoreOperation.Write, ns);
+            Log.WriteRejected(_logger, fullKey);
+            return;
+        }
+
+        if (SerializeValue(method, value) is not { } payload)
+        {
+            return;
+        }
+
+        if (payload.Length > _options.MaxPayloadBytes)
+        {
+            _metrics.Error(StoreErrorType.Oversize, StoreOperation.Write, ns);
+            Log.Oversize(_logger, ns, payload.Length, _options.MaxPayloadBytes);
+            return;
+        }
+
+        TimeSpan ttl = EntryTtl(method);
+        CacheCall.Current?.OnWrite(ttl);
+        long created = _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+        // as Keep: the instance only when the generated formatter (which refuses any type outside the proven ones) wrote it
+        bool instance = method is CachedMethod<T> { IsDeeplyImmutable: true };
+        l1.Set(fullKey, method, tags, snapshot, instance, instance ? value : null, instance ? null : payload, payload.Length, ttl, created);
+        if (lookup.AdminEpoch != Volatile.Read(ref _adminEpoch))
+        {
+            // an operator delete began while this was set: its pass over L1 may have run before the set
+            l1.InvalidateKey(fullKey);
+            return;
+        }
+
+        Log.Set(_logger, fullKey, (long)ttl.TotalMilliseconds);
+    }
+
+    /// <summary>
+    /// An operator delete of <paramref name="pattern"/> (a full-key Redis glob): the matching entries L1 holds as the
+    /// store are removed and counted (live ones only, as the store counts). Zero when L1 is not the store.
+    /// </summary>
+    private long L1StoreRemove(string pattern, CancellationToken cancellationToken) =>
+        L1IsStoreNow && _l1 is { } l1
+            ? l1.RemoveMatching(System.Text.Encoding.UTF8.GetBytes(pattern), cancellationToken)
+            : 0;
 
     private bool L1On(string @namespace) =>
         _options.Namespaces.TryGetValue(@namespace, out var ns) && ns.L1 is bool on ? on : _options.L1.Enabled;

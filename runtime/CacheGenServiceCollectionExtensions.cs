@@ -73,7 +73,7 @@ public static class CacheGenServiceCollectionExtensions
 
         if (string.IsNullOrWhiteSpace(options.Redis))
         {
-            return new MemoryCacheStore(time);
+            return new MemoryCacheStore(time) { Embedded = true };
         }
 
         try

@@ -46,4 +46,14 @@ public sealed record CacheStatistics(long Hits, long Misses, long Errors, Circui
 
     /// <summary>Gets the server's client connections (Redis <c>connected_clients</c>), or <see langword="null"/>.</summary>
     public long? RedisConnectedClients { get; init; }
+
+    /// <summary>
+    /// Gets the live entries the in-process level (L1) holds when it is the embedded store (no Redis configured, the
+    /// in-memory store <c>AddCacheGen</c> made): the values of every namespace with L1 on. Filled by
+    /// <see cref="ICacheAdmin.GetStatisticsAsync"/>; <see langword="null"/> otherwise (L1 in front of a store holds copies).
+    /// </summary>
+    public int? L1Entries { get; init; }
+
+    /// <summary>Gets the bytes counted for <see cref="L1Entries"/> (serialized size, key and per-entry overhead, as <c>L1:MaxBytes</c> counts them), or <see langword="null"/>.</summary>
+    public long? L1Bytes { get; init; }
 }

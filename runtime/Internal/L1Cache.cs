@@ -366,4 +366,54 @@ internal sealed class L1Cache
         /// <summary>A completed <c>Task&lt;T&gt;</c> of <see cref="Instance"/>, made on the first hit that asks, so later hits of a <c>Task</c>-returning method allocate nothing.</summary>
         public object? CompletedTask;
     }
+
+    // ---- L1 as the embedded store (no Redis): the operator surface over what L1 holds ----
+
+    /// <summary>Whether nothing <paramref name="snapshot"/> covers has been invalidated since it was taken (<see cref="Set"/> checks it again).</summary>
+    public bool IsStillCurrent(Snapshot snapshot) => IsCurrent(snapshot);
+
+    /// <summary>
+    /// Removes the entries whose full key matches the Redis glob <paramref name="glob"/> (UTF-8, <see cref="GlobPattern"/>'s
+    /// rules, as the in-memory store and Redis match) and returns how many of them were live (not expired, not
+    /// invalidated): a dead entry is gone for a reader already, as an expired key is for Redis.
+    /// </summary>
+    public long RemoveMatching(byte[] glob, CancellationToken cancellationToken)
+    {
+        long now = Now();
+        long removed = 0;
+        int seen = 0;
+        foreach (var pair in _entries)
+        {
+            if ((++seen & 1023) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            if (GlobPattern.IsMatch(glob, pair.Key) && _entries.TryRemove(pair))
+            {
+                Interlocked.Add(ref _bytes, -pair.Value.Size);
+                if (now < pair.Value.ExpiresAt && IsCurrent(pair.Value.Validated))
+                {
+                    removed++;
+                }
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>Drops the expired and invalidated entries, then returns the number of entries and the bytes counted for them.</summary>
+    public (int Entries, long Bytes) Live()
+    {
+        long now = Now();
+        foreach (var pair in _entries)
+        {
+            if (now >= pair.Value.ExpiresAt || !IsCurrent(pair.Value.Validated))
+            {
+                Remove(pair.Key, pair.Value);
+            }
+        }
+
+        return (_entries.Count, Interlocked.Read(ref _bytes));
+    }
 }

@@ -39,6 +39,14 @@ public sealed class MemoryCacheStore : ICacheStore
 
     private int _clients;
 
+    /// <summary>
+    /// Gets whether this is the store <c>AddCacheGen</c> made because no Redis is configured (not one the application
+    /// supplied). While no other client uses it, a <see cref="CacheClient"/> with L1 on keeps the values of its L1
+    /// namespaces only in L1 (L1 <em>is</em> the embedded store) and this store holds the rest: L1-off namespaces,
+    /// tombstones and stamps. A store the application made and passed in stays a separate store under L1.
+    /// </summary>
+    internal bool Embedded { get; init; }
+
     /// <summary>Records that a client uses this store.</summary>
     internal void Attach() => Interlocked.Increment(ref _clients);
 

@@ -123,6 +123,17 @@ public sealed class SampleApiTests(RedisServerFixture redis)
             Assert.Equal(store == "redis" ? System.Text.Json.JsonValueKind.Number : System.Text.Json.JsonValueKind.Null, stats.GetProperty(field).ValueKind);
         }
 
+        // with no Redis, L1 is the store: what it holds (the entry just cached, at least); with Redis, null
+        if (store == "memory")
+        {
+            Assert.True(stats.GetProperty("l1_entries").GetInt32() >= 1);
+            Assert.True(stats.GetProperty("l1_bytes").GetInt64() > 0);
+        }
+        else
+        {
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, stats.GetProperty("l1_entries").ValueKind);
+        }
+
         if (store == "redis")
         {
             Assert.True(stats.GetProperty("keyspace_hits").GetInt64() > 0);

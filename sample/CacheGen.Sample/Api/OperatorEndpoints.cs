@@ -42,6 +42,8 @@ public static class OperatorEndpoints
             keyspace_misses = s.RedisKeyspaceMisses,
             used_memory = s.RedisUsedMemoryBytes,
             connected_clients = s.RedisConnectedClients,
+            l1_entries = s.L1Entries,
+            l1_bytes = s.L1Bytes,
         });
     }
 

@@ -26,12 +26,16 @@ public sealed class CacheHarness : IDisposable
     /// <param name="clientTime">The client's clock; the harness's <see cref="Time"/> by default.</param>
     /// <param name="memory">A store shared with another harness, for two clients on one store.</param>
     /// <param name="delayClock">The clock of <see cref="ChaosCacheStore.Delay"/>; <see cref="Time"/> by default.</param>
-    public CacheHarness(Action<CacheGenOptions>? configure = null, bool chaos = true, TimeProvider? clientTime = null, MemoryCacheStore? memory = null, TimeProvider? delayClock = null)
+    /// <param name="embedded">
+    /// Whether <see cref="Memory"/> is made as <c>AddCacheGen</c> makes it with no Redis (<see cref="MemoryCacheStore.Embedded"/>:
+    /// L1 is then the store of its namespaces); the client then talks to it directly, as with <c>chaos: false</c>.
+    /// </param>
+    public CacheHarness(Action<CacheGenOptions>? configure = null, bool chaos = true, TimeProvider? clientTime = null, MemoryCacheStore? memory = null, TimeProvider? delayClock = null, bool embedded = false)
     {
         Time = new TimerCountingTimeProvider(Start);
         Options = new CacheGenOptions();
         configure?.Invoke(Options);
-        Memory = memory ?? new MemoryCacheStore(Time);
+        Memory = memory ?? new MemoryCacheStore(Time) { Embedded = embedded };
         Chaos = new ChaosCacheStore(Memory, delayClock ?? Time);
         Logger = new FakeLogger<CacheClient>();
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
@@ -46,7 +50,7 @@ public sealed class CacheHarness : IDisposable
         KeysRemoved = Collect<long>(CacheGenDiagnostics.KeysRemovedInstrument);
         ReadOnlyState = Collect<long>(CacheGenDiagnostics.ReadOnlyInstrument);
         Client = new CacheClient(
-            chaos ? Chaos : Memory,
+            chaos && !embedded ? Chaos : Memory,
             new SystemTextJsonCacheSerializer(),
             Microsoft.Extensions.Options.Options.Create(Options),
             Logger,
