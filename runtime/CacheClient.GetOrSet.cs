@@ -427,18 +427,19 @@ public sealed partial class CacheClient
             {
                 value = await ComputeAfterLookupAsync(method, fullKey, tags, state, factory, cancellationToken).ConfigureAwait(false);
             }
-            else if (!BeginLookup(method, fullKey, tags, out var start))
+            else if (!BeginLookup(method, fullKey, tags, out var start, local: true))
             {
                 value = await MissAsync<TState, T>(method, fullKey, tags, state, factory, default, cancellationToken).ConfigureAwait(false);
             }
-            else if (!_access.TryBeginRead(method.Namespace, fullKey, start.StampKeys, out var reply, out long readStarted))
+            else if (BeginRead(method, fullKey, start, out long readStarted) is not { } reply)
             {
                 ReadFailed(method.Namespace);
                 value = await MissAsync<TState, T>(method, fullKey, tags, state, factory, default, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                // the only await of a hit: as few locals as possible live across it (they make up this frame's box)
+                // the only await of a hit: as few locals as possible live across it (they make up this frame's box), and
+                // one for both reads (a GET against local stamps, or the MGET of the entry and its stamps)
                 Exception? fault = null;
                 try
                 {
@@ -449,9 +450,18 @@ public sealed partial class CacheClient
                     fault = e;
                 }
 
-                value = EndRedisLookup(method, fullKey, tags, reply, fault, readStarted, start, cancellationToken, out T hit, out var lookup, out var read, out bool slow)
-                    ? hit
-                    : await AfterRedisReadAsync(method, fullKey, tags, state, factory, lookup, read, start, slow, cancellationToken).ConfigureAwait(false);
+                if (reply is Task<StackExchange.Redis.RedisValue> get)
+                {
+                    value = EndLocalLookup(method, fullKey, tags, get, fault, readStarted, start, cancellationToken, out T hit, out bool failed)
+                        ? hit
+                        : await AfterLocalReadAsync(method, fullKey, tags, state, factory, start, failed, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    value = EndRedisLookup(method, fullKey, tags, (Task<StackExchange.Redis.RedisValue[]>)reply, fault, readStarted, start, cancellationToken, out T hit, out var lookup, out var read, out bool slow)
+                        ? hit
+                        : await AfterRedisReadAsync(method, fullKey, tags, state, factory, lookup, read, start, slow, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
         catch (Exception e) when (owned is not null)
@@ -541,6 +551,94 @@ public sealed partial class CacheClient
         return lookup.Hit ? lookup.Value! : await MissAsync(method, fullKey, tags, state, factory, lookup, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Sends a hit path's read: one <c>GET</c> of the entry when <paramref name="start"/> holds local stamps, else the
+    /// <c>MGET</c> of the entry and its stamps. Null when the accessor refused or failed it (counted there).
+    /// </summary>
+    private Task? BeginRead(CachedMethod method, string fullKey, LookupStart start, out long started)
+    {
+        if (start.Stamps is not null and not L1Cache.Snapshot)
+        {
+            return _access.TryBeginGet(method.Namespace, fullKey, out var get, out started) ? get : null;
+        }
+
+        return _access.TryBeginRead(method.Namespace, fullKey, start.StampKeys, out var reply, out started) ? reply : null;
+    }
+
+    /// <summary>
+    /// Ends a <c>GET</c> begun in <see cref="ComputeAsync"/> against the stamps this process holds: true with the value
+    /// when the entry matches them and they are still trusted; false when the read failed (<paramref name="failed"/>:
+    /// a miss without write-back, as for the <c>MGET</c>) or the entry proves nothing (absent, a tombstone, other stamps,
+    /// a copy no longer trusted): then <see cref="AfterLocalReadAsync"/> reads it again with its stamps.
+    /// </summary>
+    private bool EndLocalLookup<T>(
+        CachedMethod method,
+        string fullKey,
+        string[]? tags,
+        Task<StackExchange.Redis.RedisValue> reply,
+        Exception? fault,
+        long readStarted,
+        LookupStart start,
+        CancellationToken cancellationToken,
+        out T value,
+        out bool failed)
+    {
+        value = default!;
+        failed = false;
+        if (!_access.EndGet(reply, fault, method.Namespace, readStarted, out byte[]? bytes))
+        {
+            ReadFailed(method.Namespace);
+            failed = true;
+            return false;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (bytes is null || !Envelope.TryMatch(bytes, fullKey, method.SchemaFingerprint, start.Stamps!, tags, out long createdUnixMs, out int payloadStart)
+            || !Tokens!.StillTrusted(start.Stamps!))
+        {
+            return false;
+        }
+
+        try
+        {
+            value = DeserializeValue<T>(method, bytes.AsMemory(payloadStart));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // the general path decodes, counts and logs it
+            return false;
+        }
+
+        CacheCall.Current?.OnHit(createdUnixMs);
+        Interlocked.Increment(ref _hits);
+        _metrics.Request(RequestResult.Hit, method.Namespace);
+        Log.Hit(_logger, fullKey);
+        L1FromStore(method, fullKey, tags, start.L1, value, bytes);
+        return true;
+    }
+
+    /// <summary>After a <c>GET</c> against local stamps that was not a plain hit: a miss if the read failed, else the <c>MGET</c> path (which also refreshes the local stamps).</summary>
+    private async Task<T> AfterLocalReadAsync<TState, T>(
+        CachedMethod method,
+        string fullKey,
+        string[]? tags,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<T>> factory,
+        LookupStart start,
+        bool failed,
+        CancellationToken cancellationToken)
+    {
+        if (failed)
+        {
+            return await MissAsync<TState, T>(method, fullKey, tags, state, factory, default, cancellationToken).ConfigureAwait(false);
+        }
+
+        // as a lookup without local stamps: the stamp keys, and the versions the refreshed copies are kept under
+        start = start with { StampKeys = StampKeys(method.Namespace, tags), Stamps = StampSnapshot(method.Namespace, fullKey, tags, start.L1) };
+        var lookup = await LookupReadAsync<T>(method, fullKey, tags, start, cancellationToken).ConfigureAwait(false);
+        return lookup.Hit ? lookup.Value! : await MissAsync(method, fullKey, tags, state, factory, lookup, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>A miss: runs the factory and writes back, waiting for the write at most what the read left of the operation timeout.</summary>
     private async Task<T> MissAsync<TState, T>(
         CachedMethod method,
@@ -581,11 +679,17 @@ public sealed partial class CacheClient
             return L1StoreLookup<T>(method, fullKey, tags); // e11: L1 is the embedded store (no store read)
         }
 
-        if (!BeginLookup(method, fullKey, tags, out var start))
+        if (!BeginLookup(method, fullKey, tags, out var start, local: false))
         {
             return default;
         }
 
+        return await LookupReadAsync<T>(method, fullKey, tags, start, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The read of <see cref="LookupAsync"/> once begun: the entry and its stamps.</summary>
+    private async ValueTask<Lookup<T>> LookupReadAsync<T>(CachedMethod method, string fullKey, string[]? tags, LookupStart start, CancellationToken cancellationToken)
+    {
         var (ok, read) = await _access.ReadAsync(method.Namespace, fullKey, start.StampKeys, cancellationToken).ConfigureAwait(false);
         if (!ok)
         {
@@ -601,7 +705,7 @@ public sealed partial class CacheClient
     }
 
     /// <summary>What a lookup fixes before its read: false (a counted miss) when the store must not be read now.</summary>
-    private bool BeginLookup(CachedMethod method, string fullKey, string[]? tags, out LookupStart start)
+    private bool BeginLookup(CachedMethod method, string fullKey, string[]? tags, out LookupStart start, bool local)
     {
         if (BypassesStore(method.Namespace, fullKey, tags))
         {
@@ -611,11 +715,41 @@ public sealed partial class CacheClient
             return false;
         }
 
-        string[] stampKeys = StampKeys(method.Namespace, tags);
         var l1 = L1Snapshot(method, fullKey, tags);
-        start = new LookupStart(stampKeys, l1, _time.GetTimestamp(), Volatile.Read(ref _adminEpoch));
+        long now = _time.GetTimestamp();
+        long adminEpoch = Volatile.Read(ref _adminEpoch);
+        if (local && Tokens is { } tokens && tokens.TryGet(method.Namespace, tags, now, out object held))
+        {
+            // every stamp is held and trusted: the read is one GET of the entry (docs/design.md "Local stamps")
+            start = new LookupStart(null!, l1, now, adminEpoch, held);
+            return true;
+        }
+
+        start = new LookupStart(StampKeys(method.Namespace, tags), l1, now, adminEpoch, StampSnapshot(method.Namespace, fullKey, tags, l1));
         return true;
     }
+
+    /// <summary>
+    /// The local stamp copies (<see cref="StampTokens"/>), or null: only with the backplane, and only while L1 is on in
+    /// general (<c>L1:Enabled</c>); with it off, every read checks Redis's stamps (strict), whatever a namespace's own L1 switch.
+    /// </summary>
+    private StampTokens? Tokens =>
+        _backplane is not { } backplane || !_options.L1.Enabled ? null
+        : _stampTokens ?? MakeTokens(backplane);
+
+    private StampTokens? _stampTokens;
+
+    private StampTokens MakeTokens(RedisBackplane backplane)
+    {
+        // as many tag copies as L1 keeps tag counters (L1Cache: max(1,024, 4 × L1:MaxEntries))
+        var tokens = new StampTokens(_l1!, backplane, _time, TimeSpan.FromSeconds(_options.L1.TtlSeconds), Math.Max(1024, 4 * _options.L1.MaxEntries));
+        Interlocked.CompareExchange(ref _stampTokens, tokens, null);
+        return _stampTokens!;
+    }
+
+    /// <summary>The versions the stamps a read finds are kept under (<see cref="StampTokens.Keep"/>), taken before the read; null when no copy may be kept now.</summary>
+    private L1Cache.Snapshot? StampSnapshot(string ns, string fullKey, string[]? tags, L1Cache.Snapshot? l1) =>
+        Tokens is null || !_backplane!.IsSynced ? null : l1 ?? _l1!.Take(ns, fullKey, tags);
 
     /// <summary>The read failed or was refused (counted by the accessor): a miss served without the cache.</summary>
     private void ReadFailed(string ns)
@@ -628,7 +762,19 @@ public sealed partial class CacheClient
     private bool TryEndLookup<T>(CachedMethod method, string fullKey, string[]? tags, StoreRead read, LookupStart start, out Lookup<T> lookup)
     {
         lookup = default;
-        if (read.Value is not { } bytes || !read.TryGetStampBytes(out var reply) || !TryHit(method, fullKey, tags, bytes, reply, out T? hit))
+        if (!read.TryGetStampBytes(out var reply))
+        {
+            return false;
+        }
+
+        if (start.Stamps is L1Cache.Snapshot snapshot)
+        {
+            // every stamp is present: kept as local copies under the versions taken before this read (its lifetime
+            // counted from when the lookup started, before any read of it)
+            _stampTokens?.Keep(method.Namespace, tags, snapshot, reply, start.StartedAt);
+        }
+
+        if (read.Value is not { } bytes || !TryHit(method, fullKey, tags, bytes, reply, out T? hit))
         {
             return false;
         }
@@ -971,7 +1117,12 @@ public sealed partial class CacheClient
     }
 
     /// <summary>What a lookup fixed before its read: the stamp keys, the L1 versions, when it started, the operator-delete epoch.</summary>
-    private readonly record struct LookupStart(string[] StampKeys, L1Cache.Snapshot? L1, long StartedAt, long AdminEpoch);
+    /// <remarks>
+    /// <see cref="Stamps"/> is one field for two exclusive cases, so that the hit's async frame stays small: the local
+    /// stamp copies <see cref="StampTokens.TryGet"/> gave (then the read is one <c>GET</c> and <see cref="StampKeys"/>
+    /// is null), or the <see cref="L1Cache.Snapshot"/> the stamps this read finds are kept under (or null: not kept).
+    /// </remarks>
+    private readonly record struct LookupStart(string[] StampKeys, L1Cache.Snapshot? L1, long StartedAt, long AdminEpoch, object? Stamps = null);
 
     /// <summary>The result of reading one entry.</summary>
     private readonly record struct Lookup<T>(bool Hit, T? Value, bool CanWrite, ReadOnlyMemory<byte> Header, string?[]? Stamps, long StartedAt, long AdminEpoch, L1Cache.Snapshot? L1 = null);

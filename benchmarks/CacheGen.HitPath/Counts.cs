@@ -22,6 +22,7 @@ internal static class Counts
             Measure(filter, "RedisHit.RawGet", load, () => { var b = new RedisHit { Load = load }; b.SetupRaw(); return (b.RawGet, b.Cleanup); });
             Measure(filter, "RedisHit.HandWritten", load, () => { var b = new RedisHit { Load = load }; b.SetupRaw(); return (b.HandWritten, b.Cleanup); });
             Measure(filter, "RedisHit.CacheGen", load, () => { var b = new RedisHit { Load = load }; b.SetupCacheGen(); return (b.CacheGen, b.Cleanup); });
+            Measure(filter, "RedisHit.CacheGenStrict", load, () => { var b = new RedisHit { Load = load }; b.SetupCacheGenStrict(); return (b.CacheGenStrict, b.Cleanup); });
             Measure(filter, "RedisHit.FusionCache", load, () => { var b = new RedisHit { Load = load }; b.SetupFusion(); return (b.FusionCache, b.Cleanup); });
             Measure(filter, "RedisHit.HybridCache", load, () => { var b = new RedisHit { Load = load }; b.SetupHybrid(); return (b.HybridCache, b.Cleanup); });
             if (load == Load.Callers64Hot)

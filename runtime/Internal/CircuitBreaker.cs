@@ -79,7 +79,9 @@ internal sealed class CircuitBreaker
     /// <summary>A caller's operation that started at <paramref name="startedAt"/> succeeded. Resets the fault count; never closes an open circuit.</summary>
     public CircuitState? OnSuccess(long startedAt)
     {
-        if (_state != CircuitState.Closed)
+        // closed with no fault counted (every success but the first after a fault): nothing to reset, and no lock taken
+        // on the hit path. A fault counted just after this read orders this success before it, as the lock would have
+        if (_state != CircuitState.Closed || Volatile.Read(ref _consecutiveFailures) == 0)
         {
             return null;
         }

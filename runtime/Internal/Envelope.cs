@@ -134,25 +134,14 @@ internal static class Envelope
     /// </summary>
     public static bool TryMatch(byte[] bytes, string key, string fingerprint, RedisValue[] reply, string[]? tags, out long createdUnixMs, out int payloadStart)
     {
-        createdUnixMs = 0;
         payloadStart = 0;
-        ReadOnlySpan<byte> s = bytes;
-        int p = HeaderLength;
-        if (s.Length < HeaderLength + 1 + 8 || s[0] != (byte)'C' || s[1] != (byte)'G' || s[2] != KindEntry || s[p++] != FormatVersion)
-        {
-            return false;
-        }
-
-        createdUnixMs = BinaryPrimitives.ReadInt64LittleEndian(s[p..]);
-        p += 8;
-        if (!NextField(s, ref p, out var storedKey) || !Utf8Equals(storedKey, key)
-            || !NextField(s, ref p, out var storedFingerprint) || !Utf8Equals(storedFingerprint, fingerprint)
-            || !NextField(s, ref p, out var scope))
+        if (!MatchHead(bytes, key, fingerprint, out createdUnixMs, out int p, out var scope))
         {
             return false;
         }
 
         // the scope stamp is "{epoch}/{namespace stamp}" (KeyLayout.ScopeStamp)
+        ReadOnlySpan<byte> s = bytes;
         ReadOnlySpan<byte> epoch = ((ReadOnlyMemory<byte>)reply[1]).Span;
         ReadOnlySpan<byte> nsStamp = ((ReadOnlyMemory<byte>)reply[2]).Span;
         if (scope.Length != epoch.Length + 1 + nsStamp.Length || !scope[..epoch.Length].SequenceEqual(epoch)
@@ -177,6 +166,67 @@ internal static class Envelope
             }
         }
 
+        return MatchPayload(s, p, out payloadStart);
+    }
+
+    /// <summary>
+    /// As <see cref="TryMatch(byte[], string, string, RedisValue[], string[], out long, out int)"/>, against the local
+    /// copies of the stamps that <see cref="StampTokens.TryGet"/> gave (<paramref name="held"/>: the namespace's copy,
+    /// <c>{epoch}/{namespace stamp}</c>, or an array of it and then one copy per tag).
+    /// </summary>
+    public static bool TryMatch(byte[] bytes, string key, string fingerprint, object held, string[]? tags, out long createdUnixMs, out int payloadStart)
+    {
+        payloadStart = 0;
+        var tokens = held as StampTokens.Token[];
+        var scopeStamp = tokens is null ? (StampTokens.Token)held : tokens[0];
+        if (!MatchHead(bytes, key, fingerprint, out createdUnixMs, out int p, out var scope) || !scope.SequenceEqual(scopeStamp.Value))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> s = bytes;
+        int tagCount = tags?.Length ?? 0;
+        if (s.Length - p < 4 || BinaryPrimitives.ReadInt32LittleEndian(s[p..]) != tagCount || (tokens is null ? 0 : tokens.Length - 1) != tagCount)
+        {
+            return false;
+        }
+
+        p += 4;
+        for (int i = 0; i < tagCount; i++)
+        {
+            if (!NextField(s, ref p, out var tag) || !Utf8Equals(tag, tags![i])
+                || !NextField(s, ref p, out var stamp) || !stamp.SequenceEqual(tokens![1 + i].Value))
+            {
+                return false;
+            }
+        }
+
+        return MatchPayload(s, p, out payloadStart);
+    }
+
+    /// <summary>The header, key, fingerprint and the recorded scope stamp of an entry; false for anything else.</summary>
+    private static bool MatchHead(byte[] bytes, string key, string fingerprint, out long createdUnixMs, out int p, out ReadOnlySpan<byte> scope)
+    {
+        createdUnixMs = 0;
+        scope = default;
+        ReadOnlySpan<byte> s = bytes;
+        p = HeaderLength;
+        if (s.Length < HeaderLength + 1 + 8 || s[0] != (byte)'C' || s[1] != (byte)'G' || s[2] != KindEntry || s[p++] != FormatVersion)
+        {
+            return false;
+        }
+
+        createdUnixMs = BinaryPrimitives.ReadInt64LittleEndian(s[p..]);
+        p += 8;
+        return NextField(s, ref p, out var storedKey) && Utf8Equals(storedKey, key)
+            && NextField(s, ref p, out var storedFingerprint) && Utf8Equals(storedFingerprint, fingerprint)
+            && NextField(s, ref p, out scope);
+    }
+
+    /// <summary>The payload's length field: the payload runs exactly to the end.</summary>
+    private static bool MatchPayload(ReadOnlySpan<byte> s, int p, out int payloadStart)
+    {
+        payloadStart = 0;
         if (s.Length - p < 4)
         {
             return false;
@@ -189,7 +239,7 @@ internal static class Envelope
     }
 
     /// <summary>The next length-prefixed field; false when it is null (length -1) or runs past the end.</summary>
-    private static bool NextField(ReadOnlySpan<byte> s, ref int p, out ReadOnlySpan<byte> field)
+    private static bool NextField(ReadOnlySpan<byte> s, scoped ref int p, out ReadOnlySpan<byte> field)
     {
         field = default;
         if (s.Length - p < 4)

@@ -76,6 +76,9 @@ internal sealed class L1Cache
     /// <summary>Gets how many entries were evicted for the bounds.</summary>
     public long Evictions => Interlocked.Read(ref _evictions);
 
+    /// <summary>Gets the all-counter (a clear, an epoch change, a backplane resynchronisation bump it): read-only, for local stamp copies.</summary>
+    public long AllVersion => Volatile.Read(ref _all);
+
     /// <summary>The versions that concern one key, taken before the store is read.</summary>
     public Snapshot Take(string @namespace, string fullKey, string[]? tags)
     {

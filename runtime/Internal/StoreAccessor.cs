@@ -142,9 +142,70 @@ internal sealed class StoreAccessor : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends a plain <c>GET</c> of an entry whose stamps this process holds (<see cref="StampTokens"/>), with the same
+    /// breaker and connect checks and accounting as <see cref="TryBeginRead"/>.
+    /// </summary>
+    public bool TryBeginGet(string @namespace, string fullKey, out Task<StackExchange.Redis.RedisValue> reply, out long started)
+    {
+        reply = null!;
+        started = 0;
+        if (!_breaker.AllowsCalls)
+        {
+            Refused(StoreErrorType.CircuitOpen, StoreOperation.Read, @namespace);
+            return false;
+        }
+
+        if (_connection?.FirstConnectPending == true)
+        {
+            Refused(StoreErrorType.Connecting, StoreOperation.Read, @namespace);
+            return false;
+        }
+
+        started = _time.GetTimestamp();
+        try
+        {
+            reply = ((Stores.RedisCacheStore)_store).GetRawAsync(fullKey);
+            return true;
+        }
+        catch (Exception e)
+        {
+            _metrics.Duration(_time.GetElapsedTime(started).TotalSeconds, StoreOperation.Read);
+            Failed(StoreOperation.Read, @namespace, started, e);
+            return false;
+        }
+    }
+
     /// <summary>The reply, or a task that fails with <see cref="TimeoutException"/> when it takes longer than the operation timeout.</summary>
-    public Task<StackExchange.Redis.RedisValue[]> BoundRead(Task<StackExchange.Redis.RedisValue[]> reply, CancellationToken cancellationToken) =>
+    public Task BoundRead(Task reply, CancellationToken cancellationToken) =>
         reply.IsCompleted ? reply : reply.WaitAsync(_readTimeout, _time, cancellationToken);
+
+    /// <inheritdoc cref="BoundRead(Task, CancellationToken)"/>
+    public Task<TReply> BoundRead<TReply>(Task<TReply> reply, CancellationToken cancellationToken) =>
+        reply.IsCompleted ? reply : reply.WaitAsync(_readTimeout, _time, cancellationToken);
+
+    /// <summary>
+    /// Ends a read begun by <see cref="TryBeginGet"/>, as <see cref="EndRead"/> does: the entry's bytes (null when absent),
+    /// or false, counted and logged. A key of another type (<c>WRONGTYPE</c>) is a data problem, not a fault: it reads as
+    /// <see cref="Stores.RedisCacheStore.WrongTypeMarker"/>, which no entry matches.
+    /// </summary>
+    public bool EndGet(Task<StackExchange.Redis.RedisValue> reply, Exception? fault, string @namespace, long started, out byte[]? value)
+    {
+        if (fault is StackExchange.Redis.RedisServerException && fault.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+        {
+            value = Stores.RedisCacheStore.WrongTypeMarker;
+            return EndReadCore(reply, null, @namespace, started);
+        }
+
+        if (!EndReadCore(reply, fault, @namespace, started))
+        {
+            value = null;
+            return false;
+        }
+
+        value = (byte[]?)reply.Result;
+        return true;
+    }
 
     /// <summary>
     /// Ends a read begun by <see cref="TryBeginRead"/>: its reply, counted as a success; or, for <paramref name="fault"/>
@@ -153,6 +214,19 @@ internal sealed class StoreAccessor : IDisposable
     /// late, a local delay rather than a store timeout (as RedisCacheStore.ReplyAsync).
     /// </summary>
     public bool EndRead(Task<StackExchange.Redis.RedisValue[]> reply, Exception? fault, string @namespace, long started, out StoreRead read)
+    {
+        if (!EndReadCore(reply, fault, @namespace, started))
+        {
+            read = default;
+            return false;
+        }
+
+        read = new StoreRead(reply.Result);
+        return true;
+    }
+
+    /// <summary>The accounting of <see cref="EndRead"/> and <see cref="EndGet"/>: true when <paramref name="reply"/> holds the reply to use.</summary>
+    private bool EndReadCore(Task reply, Exception? fault, string @namespace, long started)
     {
         _metrics.Duration(_time.GetElapsedTime(started).TotalSeconds, StoreOperation.Read);
         if (fault is null || (fault is TimeoutException && reply.IsCompletedSuccessfully))
@@ -164,13 +238,11 @@ internal sealed class StoreAccessor : IDisposable
                 Volatile.Write(ref _errorLogged, 0);
             }
 
-            read = new StoreRead(reply.Result);
             return true;
         }
 
         (_store as Stores.RedisCacheStore)?.NoteReadFault(fault);
         Failed(StoreOperation.Read, @namespace, started, fault);
-        read = default;
         return false;
     }
 

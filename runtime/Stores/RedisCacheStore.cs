@@ -238,6 +238,21 @@ public sealed class RedisCacheStore : ICacheStore, ICacheStoreInfo, Internal.ISt
         return ReadEachAsync(db, key, stampKeys);
     }
 
+    /// <summary>
+    /// Sends a plain <c>GET</c> of an entry and returns the client's own reply task, unbounded (the client bounds the
+    /// wait): the hit path's read when this process holds the entry's stamps (<see cref="Internal.StampTokens"/>).
+    /// </summary>
+    internal Task<RedisValue> GetRawAsync(string key)
+    {
+        var connecting = _connection.Value;
+        return connecting.IsCompletedSuccessfully
+            ? connecting.Result.GetDatabase(_database).StringGetAsync(key)
+            : GetAfterConnectAsync(connecting, key);
+    }
+
+    private async Task<RedisValue> GetAfterConnectAsync(Task<ConnectionMultiplexer> connecting, string key) =>
+        await (await connecting.ConfigureAwait(false)).GetDatabase(_database).StringGetAsync(key).ConfigureAwait(false);
+
     private async Task<RedisValue[]> ReadAfterConnectAsync(Task<ConnectionMultiplexer> connecting, string key, IReadOnlyList<string> stampKeys)
     {
         await connecting.ConfigureAwait(false);

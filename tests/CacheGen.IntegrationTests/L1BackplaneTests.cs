@@ -25,8 +25,15 @@ public sealed class L1BackplaneTests(ITestOutputHelper output)
     private static readonly string s_probe = typeof(L1BackplaneTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "L1ProbeAssembly").Value!;
 
-    [RedisFact]
-    public async Task ThreeProcesses_HonourEveryInvalidationWithinTheWindow_AcrossAKilledSubscription()
+    /// <param name="level">
+    /// <c>l1</c>: the probes' namespace in L1 (the reads checked are L1 hits); <c>redis</c>: L1 off for that namespace
+    /// only, the backplane still on, so every read is a Redis-level hit against the local stamp copies (one <c>GET</c>,
+    /// docs/design.md "The Redis hit path"), which must honour the same window.
+    /// </param>
+    [RedisTheory]
+    [InlineData("l1")]
+    [InlineData("redis")]
+    public async Task ThreeProcesses_HonourEveryInvalidationWithinTheWindow_AcrossAKilledSubscription(string level)
     {
         using var redis = RedisServerFixture.Start("--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru");
         string prefix = TestCache.NewPrefix();
@@ -35,7 +42,7 @@ public sealed class L1BackplaneTests(ITestOutputHelper output)
         {
             for (int i = 0; i < 3; i++)
             {
-                probes.Add(Probe.Start(s_probe, redis.Configuration, prefix, prefix + "-p" + i.ToString(CultureInfo.InvariantCulture)));
+                probes.Add(Probe.Start(s_probe, redis.Configuration, prefix, prefix + "-p" + i.ToString(CultureInfo.InvariantCulture), level));
             }
 
             foreach (var p in probes)
@@ -56,13 +63,23 @@ public sealed class L1BackplaneTests(ITestOutputHelper output)
             }
 
             long getsBefore = await GetCallsAsync(redis);
+            long mgetsBefore = (await redis.CommandCallsAsync()).GetValueOrDefault("mget");
             foreach (var p in probes)
             {
                 await p.AskAsync("get 0", "val");
             }
 
-            // three reads of a warm key, none of them reached Redis: L1 served them
-            Assert.Equal(getsBefore, await GetCallsAsync(redis));
+            if (level == "l1")
+            {
+                // three reads of a warm key, none of them reached Redis: L1 served them
+                Assert.Equal(getsBefore, await GetCallsAsync(redis));
+            }
+            else
+            {
+                // three reads of a warm key, each one GET of the entry (the stamps held locally) and no MGET
+                Assert.Equal(getsBefore + 3, await GetCallsAsync(redis));
+                Assert.Equal(mgetsBefore, (await redis.CommandCallsAsync()).GetValueOrDefault("mget"));
+            }
 
             var lags = new List<double>();
             for (int round = 0; round < 20; round++)
@@ -276,10 +293,10 @@ public sealed class L1BackplaneTests(ITestOutputHelper output)
 
         public string Name { get; }
 
-        public static Probe Start(string assembly, string redis, string prefix, string name)
+        public static Probe Start(string assembly, string redis, string prefix, string name, string level = "l1")
         {
             Assert.True(File.Exists(assembly), $"the probe is not built at {assembly}");
-            var start = new ProcessStartInfo("dotnet", [assembly, redis, prefix, name])
+            var start = new ProcessStartInfo("dotnet", [assembly, redis, prefix, name, level])
             {
                 RedirectStandardInput = true,
                 RedirectStandardOutput = true,

@@ -6,7 +6,8 @@ using MessagePack.Formatters;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
-// One process of the L1 backplane test: a CacheClient with default options (L1 on) over Redis, driven by one-line
+// One process of the L1 backplane test: a CacheClient with default options (L1 on; with a 4th argument "redis", off for
+// the probe's namespace, so its reads are Redis-level hits against local stamps) over Redis, driven by one-line
 // commands on stdin. The cached value of key k is the version counter {prefix}:truth:{k} as Core reads it from Redis;
 // "bump" raises the counter and then invalidates (key, namespace or tag), as an application updates then invalidates.
 // Even keys use a method proven immutable (L1 keeps the instance), odd keys one that is not (L1 keeps bytes).
@@ -16,6 +17,13 @@ string prefix = args[1];
 string name = args[2];
 
 var options = new CacheGenOptions { KeyPrefix = prefix };
+if (args.Length > 3 && args[3] == "redis")
+{
+    // the Redis level with the default backplane: L1 off for this namespace only, so reads are Redis hits checked
+    // against the local stamp copies (docs/design.md "The Redis hit path")
+    options.Namespaces["l1"] = new CacheNamespaceOptions { L1 = false };
+}
+
 var configuration = RedisConnectionSettings.Parse(connection, options);
 configuration.ClientName = name;
 var store = new RedisCacheStore(configuration);

@@ -33,7 +33,9 @@ public sealed class EnvelopeMatchTests
         // act
         bool matched = Envelope.TryMatch(bytes, key, "fp", Reply(bytes, Epoch, NsStamp, tagStamps), tags, out long created, out int start);
 
-        // assert: and the general decoder agrees
+        // assert: and the general decoder agrees, and so does the check against local stamp copies (StampTokens)
+        Assert.True(Envelope.TryMatch(bytes, key, "fp", Held(Epoch, NsStamp, tagStamps), tags, out long createdLocal, out int startLocal));
+        Assert.Equal((created, start), (createdLocal, startLocal));
         Assert.True(matched);
         Assert.Equal(1234, created);
         Assert.Equal(s_payload, bytes[start..]);
@@ -66,9 +68,11 @@ public sealed class EnvelopeMatchTests
 
         // act
         bool matched = Envelope.TryMatch(bytes, key, fingerprint, Reply(bytes, epoch, ns, stamps), readTags, out _, out _);
+        bool matchedLocal = Envelope.TryMatch(bytes, key, fingerprint, Held(epoch, ns, stamps), readTags, out _, out _);
 
         // assert
         Assert.False(matched);
+        Assert.False(matchedLocal);
     }
 
     [Fact]
@@ -82,10 +86,21 @@ public sealed class EnvelopeMatchTests
         for (int length = 0; length < bytes.Length; length++)
         {
             Assert.False(Envelope.TryMatch(bytes[..length], "app:users:42", "fp", reply, ["t"], out _, out _));
+            Assert.False(Envelope.TryMatch(bytes[..length], "app:users:42", "fp", Held(Epoch, NsStamp, ["s"]), ["t"], out _, out _));
         }
 
         Assert.False(Envelope.TryMatch([.. bytes, 0], "app:users:42", "fp", reply, ["t"], out _, out _));
+        Assert.False(Envelope.TryMatch([.. bytes, 0], "app:users:42", "fp", Held(Epoch, NsStamp, ["s"]), ["t"], out _, out _));
     }
+
+    /// <summary>Local stamp copies as <see cref="StampTokens.TryGet"/> gives them: the scope's alone, or it and one per tag.</summary>
+    private static object Held(string epoch, string ns, string[] tagStamps)
+    {
+        var scope = Token(epoch + "/" + ns);
+        return tagStamps.Length == 0 ? scope : new[] { scope }.Concat(tagStamps.Select(Token)).ToArray();
+    }
+
+    private static StampTokens.Token Token(string stamp) => new(Encoding.UTF8.GetBytes(stamp), new L1Cache.Cell(), 0, 0, long.MaxValue);
 
     private static RedisValue[] Reply(byte[] entry, string epoch, string ns, string[] tagStamps) =>
         [entry, Encoding.UTF8.GetBytes(epoch), Encoding.UTF8.GetBytes(ns), .. tagStamps.Select(s => (RedisValue)Encoding.UTF8.GetBytes(s))];
