@@ -63,10 +63,13 @@ public sealed partial class CacheClient
     private bool L1Writable => _backplane is null ? _memoryStore?.Shared != true : _backplane.IsSynced;
 
     /// <summary>
-    /// Whether L1 may serve now: as <see cref="L1Writable"/>, or, with <see cref="CacheGenL1Options.ServeWhileStoreDown"/>,
-    /// while the circuit is open (nothing reaches Redis, from here at least).
+    /// Whether L1 may serve at <paramref name="now"/> (<see cref="L1Cache.Now"/>, the backplane's clock too): as
+    /// <see cref="L1Writable"/>, or, with <see cref="CacheGenL1Options.ServeWhileStoreDown"/>, while the circuit is
+    /// open (nothing reaches Redis, from here at least). In sync, one field read and no second clock read.
     /// </summary>
-    private bool L1Readable => L1Writable || (_backplane is not null && (_options.L1.ServeWhileStoreDown && CircuitState == CircuitState.Open));
+    private bool L1ReadableAt(long now) => _backplane is { } backplane
+        ? backplane.IsSyncedAt(now) || (_options.L1.ServeWhileStoreDown && CircuitState == CircuitState.Open)
+        : L1Writable;
 
     /// <summary>The longest full key a hit looks up from a stack buffer; longer ones are concatenated.</summary>
     private const int L1StackKeyLength = 256;
@@ -79,9 +82,16 @@ public sealed partial class CacheClient
     private L1Cache.Entry? L1Hit<TState>(CachedMethod method, string key, ref string[]? tags, Func<TState, string[]>? makeTags, TState state)
     {
         var l1 = _l1;
-        // the backplane's state first: once it shows a ping that came back, every invalidation published before that
-        // ping has bumped its versions, and the entry's versions are read after it (the window's bound)
-        if (l1 is null || !L1On(method.Namespace) || !L1Readable || L1Lookup(l1, method, key) is not { } entry)
+        if (l1 is null || !L1On(method.Namespace))
+        {
+            return null;
+        }
+
+        // one clock read, for the backplane's lease and the entry's expiry. The backplane's state first: once it shows
+        // a ping that came back, every invalidation published before that ping has bumped its versions, and the
+        // entry's versions are read after it (the window's bound)
+        long now = l1.Now();
+        if (!L1ReadableAt(now) || L1Lookup(l1, method, key, now) is not { } entry)
         {
             return null;
         }
@@ -105,14 +115,14 @@ public sealed partial class CacheClient
         return entry;
     }
 
-    private L1Cache.Entry? L1Lookup(L1Cache l1, CachedMethod method, string key)
+    private L1Cache.Entry? L1Lookup(L1Cache l1, CachedMethod method, string key, long now)
     {
         string prefix = _keys.Prefix;
         string ns = method.Namespace;
         int length = prefix.Length + ns.Length + key.Length + 2;
         if (length > L1StackKeyLength)
         {
-            return l1.Get(GetFullKey(ns, key), method);
+            return l1.Get(GetFullKey(ns, key).AsSpan(), method, now);
         }
 
         // {prefix}:{namespace}:{key}, as KeyLayout.FullKey writes it
@@ -122,7 +132,7 @@ public sealed partial class CacheClient
         ns.CopyTo(fullKey[(prefix.Length + 1)..]);
         fullKey[prefix.Length + 1 + ns.Length] = ':';
         key.CopyTo(fullKey[(prefix.Length + ns.Length + 2)..]);
-        return l1.Get(fullKey, method);
+        return l1.Get(fullKey, method, now);
     }
 
     /// <summary>
