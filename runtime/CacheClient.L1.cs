@@ -11,6 +11,9 @@ namespace CacheGen;
 public sealed partial class CacheClient
 {
     private L1Cache? _l1;
+
+    /// <summary>Hits served by L1: striped, since concurrent hits would otherwise all write one cache line (<see cref="GetStatistics"/> adds them to the store's).</summary>
+    private readonly StripedCounter _l1Hits = new();
     private RedisBackplane? _backplane;
     private Stores.MemoryCacheStore? _memoryStore;
 
@@ -173,10 +176,15 @@ public sealed partial class CacheClient
             }
         }
 
-        // a span and an outcome as for a store hit (nothing is allocated when nobody listens)
-        using var call = CacheCall.Begin(method, entry.FullKey, _store.Name, _options, _time);
-        call?.OnHit(entry.CreatedUnixMs);
-        Interlocked.Increment(ref _hits);
+        // a span and an outcome as for a store hit (nothing is read or allocated when nobody listens; a hit makes no
+        // other call's hooks run, so it needs no call object of its own then)
+        if (CacheCall.Observed)
+        {
+            using var call = CacheCall.Begin(method, entry.FullKey, _store.Name, _options, _time);
+            call?.OnHit(entry.CreatedUnixMs);
+        }
+
+        _l1Hits.Increment();
         _metrics.Request(RequestResult.Hit, method.Namespace);
         return true;
     }

@@ -100,7 +100,7 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
 
     /// <inheritdoc/>
     public CacheStatistics GetStatistics() => new(
-        Interlocked.Read(ref _hits),
+        Interlocked.Read(ref _hits) + _l1Hits.Read(),
         Interlocked.Read(ref _misses),
         Interlocked.Read(ref _errors) + _access.Errors,
         _access.State,
