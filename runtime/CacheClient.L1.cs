@@ -57,6 +57,7 @@ public sealed partial class CacheClient
 
     private void StopL1() => _backplane?.Dispose();
 
+    /// <summary>Whether L1 is on for <paramref name="namespace"/>: its own switch, else the global one.</summary>
     private bool L1On(string @namespace) =>
         _options.Namespaces.TryGetValue(@namespace, out var ns) && ns.L1 is bool on ? on : _options.L1.Enabled;
 
@@ -84,8 +85,9 @@ public sealed partial class CacheClient
     /// </summary>
     private L1Cache.Entry? L1Hit<TState>(CachedMethod method, string key, ref string[]? tags, Func<TState, string[]>? makeTags, TState state)
     {
+        // the caller checked that L1 is on for the namespace (IsEnabled's one lookup of the namespace's options)
         var l1 = _l1;
-        if (l1 is null || !L1On(method.Namespace))
+        if (l1 is null)
         {
             return null;
         }

@@ -137,6 +137,14 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
         _options.Enabled && _disabledReason is null
         && (!_options.Namespaces.TryGetValue(@namespace, out var ns) || ns.Enabled);
 
+    /// <summary>As <see cref="IsEnabled(string)"/>, and whether L1 is on for the namespace (as <see cref="L1On"/>), from one lookup of its options: a call's entry asks both.</summary>
+    private bool IsEnabled(string @namespace, out bool l1On)
+    {
+        bool found = _options.Namespaces.TryGetValue(@namespace, out var ns);
+        l1On = found && ns!.L1 is bool on ? on : _options.L1.Enabled;
+        return _options.Enabled && _disabledReason is null && (!found || ns!.Enabled);
+    }
+
     /// <summary>
     /// Whether write-backs are skipped now (<see cref="ReadOnlyState.Writes"/>) and whether the store itself takes no
     /// writes (<see cref="ReadOnlyState.Store"/>). Logs each change once: a Warning on entering, Information on leaving.
