@@ -189,8 +189,10 @@ public sealed partial class CacheGenGenerator
                 ? $"static __state => {core}"
                 : $"static (__state, __ct) => {(spec.ReturnKind == ReturnKind.Task ? $"new global::System.Threading.Tasks.ValueTask<{spec.ValueType}>({core})" : core)}";
             string end = sync ? ");" : $",\n{token}){(spec.ReturnKind == ReturnKind.Task ? ".AsTask()" : string.Empty)};";
-            w.WriteLine($"return {client}.{(sync ? "GetOrSet" : "GetOrSetAsync")}(");
+            // through CachedCall: a direct call on CacheGen's own client, not a generic interface dispatch (a run-time lookup per call)
+            w.WriteLine($"return global::CacheGen.CachedCall.{(sync ? "GetOrSet" : "GetOrSetAsync")}(");
             w.Indentation++;
+            w.WriteLine($"{client},");
             w.WriteLine($"{cache.DescriptorName},");
             w.WriteLine("__key,");
             if (cache.Tags.Count == 0)

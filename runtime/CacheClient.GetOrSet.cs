@@ -55,12 +55,12 @@ public sealed partial class CacheClient
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(factory);
-        if (!IsEnabled(method.Namespace))
+        if (!IsEnabled(method.Namespace, out bool l1On))
         {
             return factory(state, cancellationToken);
         }
 
-        if (_l1 is not null && L1Hit(method, key, ref tags, makeTags, state) is { } entry && L1Value<T>(method, entry, asTask: true, out var hit))
+        if (l1On && _l1 is not null && L1Hit(method, key, ref tags, makeTags, state) is { } entry && L1Value<T>(method, entry, asTask: true, out var hit))
         {
             return hit;
         }
@@ -85,12 +85,12 @@ public sealed partial class CacheClient
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(factory);
-        if (!IsEnabled(method.Namespace))
+        if (!IsEnabled(method.Namespace, out bool l1On))
         {
             return factory(state);
         }
 
-        if (_l1 is not null && L1Hit(method, key, ref tags, makeTags, state) is { } entry && L1Value<T>(method, entry, asTask: false, out var hit))
+        if (l1On && _l1 is not null && L1Hit(method, key, ref tags, makeTags, state) is { } entry && L1Value<T>(method, entry, asTask: false, out var hit))
         {
             return hit.Result;
         }

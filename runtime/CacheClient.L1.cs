@@ -11,6 +11,9 @@ namespace CacheGen;
 public sealed partial class CacheClient
 {
     private L1Cache? _l1;
+
+    /// <summary>Hits served by L1: striped, since concurrent hits would otherwise all write one cache line (<see cref="GetStatistics"/> adds them to the store's).</summary>
+    private readonly StripedCounter _l1Hits = new();
     private RedisBackplane? _backplane;
     private Stores.MemoryCacheStore? _memoryStore;
 
@@ -191,6 +194,7 @@ public sealed partial class CacheClient
             ? l1.RemoveMatching(System.Text.Encoding.UTF8.GetBytes(pattern), cancellationToken)
             : 0;
 
+    /// <summary>Whether L1 is on for <paramref name="namespace"/>: its own switch, else the global one.</summary>
     private bool L1On(string @namespace) =>
         _options.Namespaces.TryGetValue(@namespace, out var ns) && ns.L1 is bool on ? on : _options.L1.Enabled;
 
@@ -200,10 +204,13 @@ public sealed partial class CacheClient
     private bool L1Writable => _backplane is null ? _memoryStore?.Shared != true : _backplane.IsSynced;
 
     /// <summary>
-    /// Whether L1 may serve now: as <see cref="L1Writable"/>, or, with <see cref="CacheGenL1Options.ServeWhileStoreDown"/>,
-    /// while the circuit is open (nothing reaches Redis, from here at least).
+    /// Whether L1 may serve at <paramref name="now"/> (<see cref="L1Cache.Now"/>, the backplane's clock too): as
+    /// <see cref="L1Writable"/>, or, with <see cref="CacheGenL1Options.ServeWhileStoreDown"/>, while the circuit is
+    /// open (nothing reaches Redis, from here at least). In sync, one field read and no second clock read.
     /// </summary>
-    private bool L1Readable => L1Writable || (_backplane is not null && (_options.L1.ServeWhileStoreDown && CircuitState == CircuitState.Open));
+    private bool L1ReadableAt(long now) => _backplane is { } backplane
+        ? backplane.IsSyncedAt(now) || (_options.L1.ServeWhileStoreDown && CircuitState == CircuitState.Open)
+        : L1Writable;
 
     /// <summary>The longest full key a hit looks up from a stack buffer; longer ones are concatenated.</summary>
     private const int L1StackKeyLength = 256;
@@ -215,10 +222,18 @@ public sealed partial class CacheClient
     /// </summary>
     private L1Cache.Entry? L1Hit<TState>(CachedMethod method, string key, ref string[]? tags, Func<TState, string[]>? makeTags, TState state)
     {
+        // the caller checked that L1 is on for the namespace (IsEnabled's one lookup of the namespace's options)
         var l1 = _l1;
-        // the backplane's state first: once it shows a ping that came back, every invalidation published before that
-        // ping has bumped its versions, and the entry's versions are read after it (the window's bound)
-        if (l1 is null || !L1On(method.Namespace) || !L1Readable || L1Lookup(l1, method, key) is not { } entry)
+        if (l1 is null)
+        {
+            return null;
+        }
+
+        // one clock read, for the backplane's lease and the entry's expiry. The backplane's state first: once it shows
+        // a ping that came back, every invalidation published before that ping has bumped its versions, and the
+        // entry's versions are read after it (the window's bound)
+        long now = l1.Now();
+        if (!L1ReadableAt(now) || L1Lookup(l1, method, key, now) is not { } entry)
         {
             return null;
         }
@@ -242,14 +257,14 @@ public sealed partial class CacheClient
         return entry;
     }
 
-    private L1Cache.Entry? L1Lookup(L1Cache l1, CachedMethod method, string key)
+    private L1Cache.Entry? L1Lookup(L1Cache l1, CachedMethod method, string key, long now)
     {
         string prefix = _keys.Prefix;
         string ns = method.Namespace;
         int length = prefix.Length + ns.Length + key.Length + 2;
         if (length > L1StackKeyLength)
         {
-            return l1.Get(GetFullKey(ns, key), method);
+            return l1.Get(GetFullKey(ns, key).AsSpan(), method, now);
         }
 
         // {prefix}:{namespace}:{key}, as KeyLayout.FullKey writes it
@@ -259,7 +274,7 @@ public sealed partial class CacheClient
         ns.CopyTo(fullKey[(prefix.Length + 1)..]);
         fullKey[prefix.Length + 1 + ns.Length] = ':';
         key.CopyTo(fullKey[(prefix.Length + ns.Length + 2)..]);
-        return l1.Get(fullKey, method);
+        return l1.Get(fullKey, method, now);
     }
 
     /// <summary>
@@ -300,10 +315,15 @@ public sealed partial class CacheClient
             }
         }
 
-        // a span and an outcome as for a store hit (nothing is allocated when nobody listens)
-        using var call = CacheCall.Begin(method, entry.FullKey, _store.Name, _options, _time);
-        call?.OnHit(entry.CreatedUnixMs);
-        Interlocked.Increment(ref _hits);
+        // a span and an outcome as for a store hit (nothing is read or allocated when nobody listens; a hit makes no
+        // other call's hooks run, so it needs no call object of its own then)
+        if (CacheCall.Observed)
+        {
+            using var call = CacheCall.Begin(method, entry.FullKey, _store.Name, _options, _time);
+            call?.OnHit(entry.CreatedUnixMs);
+        }
+
+        _l1Hits.Increment();
         _metrics.Request(RequestResult.Hit, method.Namespace);
         return true;
     }

@@ -100,7 +100,7 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
 
     /// <inheritdoc/>
     public CacheStatistics GetStatistics() => new(
-        Interlocked.Read(ref _hits),
+        Interlocked.Read(ref _hits) + _l1Hits.Read(),
         Interlocked.Read(ref _misses),
         Interlocked.Read(ref _errors) + _access.Errors,
         _access.State,
@@ -136,6 +136,14 @@ public sealed partial class CacheClient : ICacheClient, ICacheAdmin, IDisposable
     private bool IsEnabled(string @namespace) =>
         _options.Enabled && _disabledReason is null
         && (!_options.Namespaces.TryGetValue(@namespace, out var ns) || ns.Enabled);
+
+    /// <summary>As <see cref="IsEnabled(string)"/>, and whether L1 is on for the namespace (as <see cref="L1On"/>), from one lookup of its options: a call's entry asks both.</summary>
+    private bool IsEnabled(string @namespace, out bool l1On)
+    {
+        bool found = _options.Namespaces.TryGetValue(@namespace, out var ns);
+        l1On = found && ns!.L1 is bool on ? on : _options.L1.Enabled;
+        return _options.Enabled && _disabledReason is null && (!found || ns!.Enabled);
+    }
 
     /// <summary>
     /// Whether write-backs are skipped now (<see cref="ReadOnlyState.Writes"/>) and whether the store itself takes no

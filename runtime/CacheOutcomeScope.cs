@@ -27,6 +27,9 @@ public sealed class CacheOutcomeScope : IDisposable
 {
     private static readonly AsyncLocal<CacheOutcomeScope?> s_current = new();
 
+    /// <summary>How many scopes are begun and not disposed, in the process: while none is, no call can record (a disposed scope records nothing), and a hit need not read <see cref="Current"/>.</summary>
+    private static int s_live;
+
     private readonly CacheOutcomeScope? _previous;
     private readonly Lock _lock = new();
     private readonly List<CacheCallOutcome> _calls = [];
@@ -65,6 +68,7 @@ public sealed class CacheOutcomeScope : IDisposable
     public static CacheOutcomeScope Begin()
     {
         var scope = new CacheOutcomeScope(s_current.Value);
+        Interlocked.Increment(ref s_live);
         s_current.Value = scope;
         return scope;
     }
@@ -72,9 +76,16 @@ public sealed class CacheOutcomeScope : IDisposable
     /// <summary>Stops recording, and makes the enclosing scope current again when this one is current.</summary>
     public void Dispose()
     {
+        bool first;
         lock (_lock)
         {
+            first = !_disposed;
             _disposed = true;
+        }
+
+        if (first)
+        {
+            Interlocked.Decrement(ref s_live);
         }
 
         if (ReferenceEquals(s_current.Value, this))
@@ -82,6 +93,9 @@ public sealed class CacheOutcomeScope : IDisposable
             s_current.Value = _previous;
         }
     }
+
+    /// <summary>Gets whether some scope is begun and not disposed (anywhere in the process).</summary>
+    internal static bool AnyLive => Volatile.Read(ref s_live) != 0;
 
     internal void Add(CacheCallOutcome outcome)
     {

@@ -43,6 +43,13 @@ internal sealed class CacheCall : IDisposable
     /// <summary>Gets the call the client is running on this async context, or <see langword="null"/> when nobody listens.</summary>
     public static CacheCall? Current => s_current.Value;
 
+    /// <summary>
+    /// Gets whether anyone may observe a call now: a listener of the activity source, or an outcome scope begun and not
+    /// disposed somewhere. False means a call that reports only to its own <see cref="CacheCall"/> (an L1 hit) needs
+    /// none: without a span or a scope it records nothing. Two reads of process-wide fields, no async-local.
+    /// </summary>
+    public static bool Observed => s_source.HasListeners() || CacheOutcomeScope.AnyLive;
+
     /// <summary>Starts observing a call that is about to read the store; <see langword="null"/> (nothing allocated) when nobody listens.</summary>
     public static CacheCall? Begin(CachedMethod method, string fullKey, string storeName, CacheGenOptions options, TimeProvider time)
     {

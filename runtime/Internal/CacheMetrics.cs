@@ -26,8 +26,14 @@ internal sealed class CacheMetrics : IDisposable
 
     public Meter Meter => _meter;
 
-    public void Request(RequestResult result, string @namespace) =>
-        _requests.Add(1, new(CacheGenDiagnostics.ResultTag, result.Tag()), new(CacheGenDiagnostics.NamespaceTag, @namespace));
+    public void Request(RequestResult result, string @namespace)
+    {
+        // every hit counts here: with no listener, not even the tags are made
+        if (_requests.Enabled)
+        {
+            _requests.Add(1, new(CacheGenDiagnostics.ResultTag, result.Tag()), new(CacheGenDiagnostics.NamespaceTag, @namespace));
+        }
+    }
 
     public void Error(StoreErrorType errorType, StoreOperation operation, string @namespace) =>
         _errors.Add(1, new(CacheGenDiagnostics.ErrorTypeTag, errorType.Tag()), new(CacheGenDiagnostics.OperationTag, operation.Tag()), new(CacheGenDiagnostics.NamespaceTag, @namespace));

@@ -23,6 +23,9 @@ internal sealed class L1Cache
 {
     private const int StripeCount = 4096;
 
+    /// <summary>How far (ms, on the real clock) an entry's recency must have moved before a hit writes it.</summary>
+    private const long RecencyStepMs = 100;
+
     /// <summary>What one entry costs beyond its value and key (the entry object, the map node).</summary>
     private const int EntryOverhead = 96;
 
@@ -113,22 +116,40 @@ internal sealed class L1Cache
     /// As <see cref="Get(string, CachedMethod)"/>, for a full key the caller wrote into a buffer: a hit looks the entry
     /// up without making the key string (the entry holds it).
     /// </summary>
-    public Entry? Get(ReadOnlySpan<char> fullKey, CachedMethod method)
+    public Entry? Get(ReadOnlySpan<char> fullKey, CachedMethod method) => Get(fullKey, method, Now());
+
+    /// <summary>
+    /// As <see cref="Get(ReadOnlySpan{char}, CachedMethod)"/> at <paramref name="now"/>, read from <see cref="Now"/> by
+    /// the caller (a hit in front of Redis reads the clock once, for the backplane's lease and for expiry).
+    /// </summary>
+    public Entry? Get(ReadOnlySpan<char> fullKey, CachedMethod method, long now)
     {
         if (!_bySpan.TryGetValue(fullKey, out var entry) || !ReferenceEquals(entry.Method, method))
         {
             return null;
         }
 
-        long now = Now();
         if (now >= entry.ExpiresAt || !IsCurrent(entry.Validated))
         {
             Remove(entry.FullKey, entry);
             return null;
         }
 
-        // recency for eviction, on the real clock (a test's manual clock may stand still)
-        entry.LastUsed = _realClock ? now : System.Diagnostics.Stopwatch.GetTimestamp();
+        if (_realClock)
+        {
+            // recency for eviction, written only when it moved by a step: a hit does not write the entry's cache line
+            // that every core reading the entry shares (LRU order within a step is arbitrary)
+            if (now - entry.LastUsed >= RecencyStepMs)
+            {
+                entry.LastUsed = now;
+            }
+        }
+        else
+        {
+            // a test's manual clock may stand still: recency from the real one
+            entry.LastUsed = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
+
         return entry;
     }
 
@@ -189,7 +210,7 @@ internal sealed class L1Cache
     }
 
     /// <summary>Now, in the unit of <see cref="Entry.ExpiresAt"/>: milliseconds on the real clock, else <see cref="_time"/>'s timestamp ticks.</summary>
-    private long Now() => _realClock ? Environment.TickCount64 : _time.GetTimestamp();
+    public long Now() => _realClock ? Environment.TickCount64 : _time.GetTimestamp();
 
     private bool IsCurrent(Snapshot s)
     {

@@ -42,7 +42,15 @@ internal sealed partial class RedisBackplane : IDisposable
     private readonly ILogger _logger;
     private readonly RedisChannel _channel;
     private readonly string _sender = Guid.NewGuid().ToString("N");
-    private readonly long _leaseTicks;
+    /// <summary>
+    /// The lease, in the unit of <see cref="Now"/>. On the real clock (milliseconds of <see cref="Environment.TickCount64"/>,
+    /// which advances in steps of up to <see cref="CoarseClockStepMs"/>) it is shortened by one step, so that a hit
+    /// checked on that coarse clock is never served later than the lease after the ping was sent in real time.
+    /// </summary>
+    private readonly long _lease;
+
+    /// <summary>Whether <see cref="_time"/> is the real clock: then <see cref="Now"/> is <see cref="Environment.TickCount64"/> (a hit's one clock read, shared with L1's expiry).</summary>
+    private readonly bool _realClock;
     private readonly ITimer _pingTimer;
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -51,6 +59,12 @@ internal sealed partial class RedisBackplane : IDisposable
     private EventHandler<ConnectionFailedEventArgs>? _onFailed;
     private volatile bool _synced;
     private long _lastPongSentAt;
+
+    /// <summary>
+    /// While in sync, when the lease of the newest ping that came back ends (<see cref="_lastPongSentAt"/> + <see cref="_lease"/>,
+    /// in <see cref="Now"/>'s unit); <see cref="long.MinValue"/> while not. The one field a hit reads.
+    /// </summary>
+    private long _servedUntil = long.MinValue;
     private long _sentSeq;
     private long _floorSeq = 1;
     private long _subscribedAt;
@@ -65,9 +79,16 @@ internal sealed partial class RedisBackplane : IDisposable
         _time = time;
         _logger = logger;
         _channel = ChannelOf(prefix);
-        _leaseTicks = (long)(3 * pingMs / 1000.0 * time.TimestampFrequency);
+        _realClock = ReferenceEquals(time, TimeProvider.System);
+        _lease = _realClock ? Math.Max(0, (3L * pingMs) - CoarseClockStepMs) : (long)(3 * pingMs / 1000.0 * time.TimestampFrequency);
         _pingTimer = time.CreateTimer(static s => ((RedisBackplane)s!).Tick(), this, TimeSpan.Zero, TimeSpan.FromMilliseconds(pingMs));
     }
+
+    /// <summary>
+    /// The largest step of <see cref="Environment.TickCount64"/>: <c>CLOCK_MONOTONIC_COARSE</c> on Linux advances once per
+    /// kernel tick (1–10 ms), <c>GetTickCount64</c> on Windows every 15.6 ms.
+    /// </summary>
+    internal const long CoarseClockStepMs = 16;
 
     /// <summary>Gets the channel's name (for tests and operators).</summary>
     public string Channel => _channel.ToString();
@@ -76,24 +97,30 @@ internal sealed partial class RedisBackplane : IDisposable
     /// Gets whether every invalidation published since the last resynchronisation has reached this process: the
     /// subscription is up and a ping came back within the lease. While false, L1 must not be served or filled.
     /// </summary>
-    public bool IsSynced
+    public bool IsSynced => IsSyncedAt(Now());
+
+    /// <summary>
+    /// As <see cref="IsSynced"/> at <paramref name="now"/>, read from <see cref="Now"/>'s clock by the caller just before
+    /// (an L1 hit reads the clock once, for this and for the entry's expiry). The caller must read the L1 versions
+    /// after this returns true: a ping that came back was handled after every message published before it.
+    /// </summary>
+    public bool IsSyncedAt(long now)
     {
-        get
+        if (now <= Volatile.Read(ref _servedUntil))
         {
-            if (!_synced)
-            {
-                return false;
-            }
-
-            if (_time.GetTimestamp() - Volatile.Read(ref _lastPongSentAt) <= _leaseTicks)
-            {
-                return true;
-            }
-
-            MarkDown("no ping sent within the lease came back");
-            return false;
+            return true;
         }
+
+        if (_synced)
+        {
+            MarkDown("no ping sent within the lease came back");
+        }
+
+        return false;
     }
+
+    /// <summary>Now, in the lease's unit: the clock <see cref="L1Cache.Now"/> reads (milliseconds on the real clock, else the test clock's timestamps).</summary>
+    public long Now() => _realClock ? Environment.TickCount64 : _time.GetTimestamp();
 
     /// <summary>Publishes an invalidation this process has just applied to Redis; throws when it cannot (the caller queues the invalidation for replay).</summary>
     public async ValueTask PublishAsync(InvalidationKind kind, string target, CancellationToken cancellationToken)
@@ -112,6 +139,7 @@ internal sealed partial class RedisBackplane : IDisposable
         }
 
         _synced = false;
+        Volatile.Write(ref _servedUntil, long.MinValue);
         _pingTimer.Dispose();
         _stopping.Cancel();
         lock (_lock)
@@ -190,7 +218,7 @@ internal sealed partial class RedisBackplane : IDisposable
         // (StackExchange.Redis re-subscribes after a reconnect, but not again when that attempt was refused, e.g. by
         // an ACL that denied SUBSCRIBE for a while). Waiting would bypass L1 for good: the subscription is remade
         long heard = Math.Max(Volatile.Read(ref _lastPongSentAt), Volatile.Read(ref _subscribedAt));
-        if (_time.GetTimestamp() - heard > 2 * _leaseTicks)
+        if (Now() - heard > 2 * _lease)
         {
             Resubscribe();
             return;
@@ -246,7 +274,7 @@ internal sealed partial class RedisBackplane : IDisposable
             var queue = await multiplexer.GetSubscriber().SubscribeAsync(_channel).WaitAsync(TimeSpan.FromSeconds(5), _stopping.Token).ConfigureAwait(false);
             queue.OnMessage(m => OnMessage(m.Message));
             _queue = queue;
-            Volatile.Write(ref _subscribedAt, _time.GetTimestamp());
+            Volatile.Write(ref _subscribedAt, Now());
             Volatile.Write(ref _subscribed, true);
             await PingAsync().ConfigureAwait(false);
         }
@@ -269,7 +297,7 @@ internal sealed partial class RedisBackplane : IDisposable
         try
         {
             long seq = Interlocked.Increment(ref _sentSeq);
-            string sentAt = _time.GetTimestamp().ToString(CultureInfo.InvariantCulture);
+            string sentAt = Now().ToString(CultureInfo.InvariantCulture);
             await PublishAsync(PingKind, seq.ToString(CultureInfo.InvariantCulture) + ":" + sentAt, _stopping.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -334,6 +362,12 @@ internal sealed partial class RedisBackplane : IDisposable
                 _synced = true;
                 BackplaneSynced(_logger);
             }
+
+            if (_synced)
+            {
+                // written last: a hit that sees it current sees every version bump handled before this ping
+                Volatile.Write(ref _servedUntil, Volatile.Read(ref _lastPongSentAt) + _lease);
+            }
         }
     }
 
@@ -343,6 +377,7 @@ internal sealed partial class RedisBackplane : IDisposable
         {
             // only a ping sent from now on proves the subscription again
             _floorSeq = Interlocked.Read(ref _sentSeq) + 1;
+            Volatile.Write(ref _servedUntil, long.MinValue);
             if (_synced)
             {
                 _synced = false;

@@ -247,6 +247,52 @@ public sealed class L1BackplaneTests(ITestOutputHelper output)
         Assert.Contains(cache.Logger.Collector.GetSnapshot(), e => e.Id.Id == 113);
     }
 
+    /// <summary>
+    /// The lease on the real clock (a hit checks it on the coarse <see cref="Environment.TickCount64"/> it reads for
+    /// expiry): once pings stop coming back while the subscription stays up, L1 serves no hit later than the lease
+    /// after the last ping that came back was sent.
+    /// </summary>
+    [RedisFact]
+    public async Task PingsThatStopComingBack_L1ServesNoHitPastTheLease()
+    {
+        using var server = RedisServerFixture.Start();
+        using var cache = await TestCache.CreateAsync(server.Configuration);
+        var method = new CachedMethod("l1", "T.Lease~1", 600, "fp");
+        await WaitSyncedAsync(cache, TimeSpan.FromSeconds(20));
+        var warming = Stopwatch.StartNew();
+        do
+        {
+            Assert.Equal("v1", await cache.GetAsync(method, "warm", () => "v1"));
+            Assert.True(warming.Elapsed < TimeSpan.FromSeconds(10), "the warm value never reached L1");
+        }
+        while (cache.Client.L1!.Count == 0);
+
+        long readsBefore = await ReadCallsAsync(server);
+        Assert.Equal("v1", await cache.GetAsync(method, "warm", () => "v2"));
+        Assert.Equal(readsBefore, await ReadCallsAsync(server)); // an L1 hit
+
+        // from here no ping goes out (PUBLISH denied), and every ping that came back was sent before this point;
+        // the subscription stays up, so only the lease can end L1's service
+        (await server.ExecuteAsync("ACL", "SETUSER", "default", "-publish")).EnsureSuccess();
+        var denied = Stopwatch.StartNew();
+        while (denied.Elapsed.TotalMilliseconds <= WindowMs)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, WindowMs + 1 - denied.Elapsed.TotalMilliseconds)));
+        }
+
+        // the hit path first (asking IsSynced would mark the backplane down for it)
+        readsBefore = await ReadCallsAsync(server);
+        Assert.Equal("v1", await cache.GetAsync(method, "warm", () => "v2")); // Redis still holds v1
+        Assert.True(await ReadCallsAsync(server) > readsBefore, $"L1 served a hit {denied.ElapsedMilliseconds} ms after PUBLISH was denied (every ping that came back was sent before); the lease is {WindowMs} ms");
+        Assert.False(cache.Client.Backplane!.IsSynced);
+    }
+
+    private static async Task<long> ReadCallsAsync(RedisServerFixture redis)
+    {
+        var calls = await redis.CommandCallsAsync();
+        return (calls.TryGetValue("get", out long gets) ? gets : 0) + (calls.TryGetValue("mget", out long mgets) ? mgets : 0);
+    }
+
     private static async Task WaitSyncedAsync(TestCache cache, TimeSpan bound)
     {
         var deadline = Stopwatch.StartNew();

@@ -84,6 +84,42 @@ public sealed class L1HitPathTests
         Assert.Equal((1, 1), (calls.Tags, calls.Core));
     }
 
+    [Fact]
+    public async Task AnL1Hit_InsideAnOutcomeScope_IsRecordedAsAHit()
+    {
+        using var h = new CacheHarness(chaos: false);
+        var calls = new Counts();
+        _ = await Get(h, Following, calls, "v1");
+        using (var scope = CacheOutcomeScope.Begin())
+        {
+            Assert.Equal("v1", await Get(h, Following, calls, "v2"));
+            var hit = Assert.Single(scope.Calls);
+            Assert.Equal((CacheCallResult.Hit, h.Client.GetFullKey("ns", "k")), (hit.Result, hit.Key));
+        }
+
+        Assert.Equal(1, calls.Core); // it was L1's hit
+    }
+
+    [Fact]
+    public async Task L1Hits_FromManyThreadsAtOnce_AreCountedExactly()
+    {
+        using var h = new CacheHarness(chaos: false);
+        var calls = new Counts();
+        _ = await Get(h, Following, calls, "v1");
+        long before = h.Client.GetStatistics().Hits;
+        const int Threads = 8, PerThread = 5_000;
+        await Task.WhenAll(Enumerable.Range(0, Threads).Select(_ => Task.Run(async () =>
+        {
+            for (int i = 0; i < PerThread; i++)
+            {
+                Assert.Equal("v1", await Get(h, Following, calls, "v2"));
+            }
+        })));
+
+        Assert.Equal(1, calls.Core);
+        Assert.Equal(before + (Threads * PerThread), h.Client.GetStatistics().Hits);
+    }
+
     /// <summary>The sync path writes back in the background: wait until the entry is in L1.</summary>
     private static void WaitForL1(CacheHarness h)
     {
