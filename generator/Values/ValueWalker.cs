@@ -89,9 +89,19 @@ internal sealed partial class ValueWalker
 
         string rootDisplay = valueType.ToDisplayString(s_qualified.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
 
-        var types = walker._types.Values.OrderBy(t => t.Id, StringComparer.Ordinal).ToList();
+        // ids are unique, so an unstable sort orders them exactly as OrderBy did
+        var ids = new List<string>(walker._types.Keys);
+        ids.Sort(StringComparer.Ordinal);
+        var types = new List<ValueTypeSpec>(ids.Count);
+        foreach (string id in ids)
+        {
+            types.Add(walker._types[id]);
+        }
+
+        var printed = new List<string>(walker._fingerprints.Keys);
+        printed.Sort(StringComparer.Ordinal);
         var fingerprint = new StringBuilder(root);
-        foreach (var id in walker._fingerprints.Keys.OrderBy(k => k, StringComparer.Ordinal))
+        foreach (var id in printed)
         {
             fingerprint.Append('\n').Append(walker._fingerprints[id]);
         }
@@ -122,8 +132,18 @@ internal sealed partial class ValueWalker
     }
 
     /// <summary>The <c>Serializer =</c> named argument of a <c>[Cached]</c> attribute, or null.</summary>
-    public static ITypeSymbol? SerializerArgument(AttributeData attribute) =>
-        attribute.NamedArguments.FirstOrDefault(a => a.Key == SerializerProperty).Value.Value as ITypeSymbol;
+    public static ITypeSymbol? SerializerArgument(AttributeData attribute)
+    {
+        foreach (var argument in attribute.NamedArguments)
+        {
+            if (argument.Key == SerializerProperty)
+            {
+                return argument.Value.Value as ITypeSymbol;
+            }
+        }
+
+        return null;
+    }
 
     private string? Fail(string path, string reason)
     {
@@ -213,7 +233,7 @@ internal sealed partial class ValueWalker
             return VisitCollection(id, canonical, ValueShapeKind.Dictionary, build, named.TypeArguments[1], named.TypeArguments[0], path + "[]");
         }
 
-        if (named.AllInterfaces.Any(i => i.SpecialType == SpecialType.System_Collections_IEnumerable) || named.SpecialType == SpecialType.System_Collections_IEnumerable)
+        if (named.SpecialType == SpecialType.System_Collections_IEnumerable || ImplementsIEnumerable(named))
         {
             return Fail(path, "'" + TypeLabel(named) + "' is a collection CacheGen has no formatter for; use an array, List<T>, HashSet<T>, Dictionary<K,V>, or an immutable or frozen collection");
         }
@@ -260,7 +280,13 @@ internal sealed partial class ValueWalker
 
         if (!isSealedShape)
         {
-            cases.AddRange(KnownDerivedTypes(named).Where(d => !SymbolEqualityComparer.Default.Equals(d, named)));
+            foreach (var d in KnownDerivedTypes(named))
+            {
+                if (!SymbolEqualityComparer.Default.Equals(d, named))
+                {
+                    cases.Add(d);
+                }
+            }
         }
 
         if (cases.Count == 0)
@@ -297,8 +323,9 @@ internal sealed partial class ValueWalker
 
         var spec = new ValueTypeSpec(id, canonical, ValueShapeKind.Object, named.IsReferenceType, null, null, null, null, new EquatableArray<ValueMemberSpec>(members), EquatableArray<string>.Empty, hasBody, !isSealedShape);
         _types[id] = spec;
-        foreach (var derived in cases.Skip(hasBody ? 1 : 0))
+        for (int c = hasBody ? 1 : 0; c < cases.Count; c++)
         {
+            var derived = cases[c];
             string derivedId = IdentityOf(derived)[1];
             if (!_types.TryGetValue(derivedId, out var derivedSpec) || !derivedSpec.HasBody)
             {
@@ -318,6 +345,19 @@ internal sealed partial class ValueWalker
         _types[id] = spec with { Cases = new EquatableArray<string>(caseIds) };
         _fingerprints[id] = print.ToString();
         return id;
+    }
+
+    private static bool ImplementsIEnumerable(INamedTypeSymbol named)
+    {
+        foreach (var i in named.AllInterfaces)
+        {
+            if (i.SpecialType == SpecialType.System_Collections_IEnumerable)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private string Add(ValueTypeSpec spec, string fingerprint)
