@@ -49,11 +49,12 @@ internal sealed partial class ValueWalker
     private readonly HashSet<string> _walking = new(StringComparer.Ordinal);
     private string? _problem;
 
-    private ValueWalker(IAssemblySymbol assembly, bool problemsOnly, CancellationToken ct)
+    private ValueWalker(IAssemblySymbol assembly, bool problemsOnly, CancellationToken ct, HashSet<ITypeSymbol>? reusing = null)
     {
         _assembly = assembly;
         _problemsOnly = problemsOnly;
         _ct = ct;
+        _reusing = reusing ?? new HashSet<ITypeSymbol>(SymbolEqualityComparer.IncludeNullability);
     }
 
     /// <summary>
@@ -163,6 +164,13 @@ internal sealed partial class ValueWalker
         string[] identity = IdentityOf(type);
         string canonical = identity[0];
         string id = identity[1];
+        if (_walking.Contains(id))
+        {
+            // reached again before its walk ended (a cycle, even through a type already in the graph): this walk's
+            // result may depend on where it started, so it is not reused (ValueWalker.Memo.cs)
+            _sawCycle = true;
+        }
+
         if (_types.ContainsKey(id))
         {
             return id;
@@ -249,7 +257,8 @@ internal sealed partial class ValueWalker
         }
 
         // a tuple's element names are not part of its type: walk ValueTuple<…> itself (fields Item1…, its constructor)
-        return VisitObject(id, canonical, named.IsTupleType && named.TupleUnderlyingType is { } underlyingTuple ? underlyingTuple : named, path);
+        var shape = named.IsTupleType && named.TupleUnderlyingType is { } underlyingTuple ? underlyingTuple : named;
+        return TryReuse(shape, id) ? id : VisitObject(id, canonical, shape, path);
     }
 
     private string? VisitCollection(string id, string canonical, ValueShapeKind kind, string build, ITypeSymbol element, ITypeSymbol? key, string path)
