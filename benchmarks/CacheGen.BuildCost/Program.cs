@@ -102,10 +102,12 @@ for (int pass = 1; pass <= passes; pass++)
 }
 
 Console.WriteLine();
-Console.WriteLine("Exact counts (the evidence on a loaded machine; timings above are not). jit = methods the JIT compiled on the driver's thread");
-Console.WriteLine("(System.Runtime.JitInfo, current thread: tier-0 first touch and OSR; background tier-1 rejits excluded), jit ms = their JIT time,");
-Console.WriteLine("bytes = allocated on that thread (generators) / in the process (analyzers: CacheGen's run, a no-op analyzer's run over the same");
-Console.WriteLine("compilation, and the difference = CacheGen's own). Pass 1 is the cold build; the logging generator (300 methods) runs first in each pass.");
+Console.WriteLine("Exact counts (the evidence on a loaded machine; timings above are not). jit = methods JIT-compiled in the process during the");
+Console.WriteLine("phase (System.Runtime.JitInfo, all threads; with DOTNET_TieredCompilation=0, as scripts/build-cost.sh runs it, each method is");
+Console.WriteLine("compiled once, so pass 1 counts the distinct methods a cold build first-touches; with tiering on, tier-1 rejits add to it),");
+Console.WriteLine("jit ms = their JIT time. bytes = allocated on the driver's thread (generators: exact to ~0.1%) / in the process (analyzers:");
+Console.WriteLine("CacheGen's run, a no-op analyzer's run over the same compilation, and the difference = CacheGen's own, which moves by 1-3 MB");
+Console.WriteLine("between runs: both re-bind the compilation concurrently). Pass 1 is the cold build; the logging generator (300 methods) runs first.");
 Console.WriteLine("pass | logging gen: jit  jit ms       bytes | CacheGen gen: jit  jit ms    bytes | ratio jit bytes | CacheGen an: jit  jit ms   bytes    no-op bytes   own bytes");
 foreach (string line in counts)
 {
