@@ -117,7 +117,13 @@ public sealed partial class CacheGenGenerator
             {
                 if (segment.Value is not null)
                 {
-                    string name = string.Join(".", segment.Path.Select(p => p.TrimStart('@')));
+                    var nameText = new System.Text.StringBuilder();
+                    foreach (string part in segment.Path)
+                    {
+                        nameText.Append(nameText.Length == 0 ? string.Empty : ".").Append(part.TrimStart('@'));
+                    }
+
+                    string name = nameText.ToString();
                     var type = ResolvePathType(method, name);
                     if (type is not null)
                     {
@@ -143,7 +149,7 @@ public sealed partial class CacheGenGenerator
             string[] parts = path.Split('.');
             endType = null;
             error = TemplateError.UnknownPlaceholder;
-            var parameter = method.Parameters.FirstOrDefault(p => p.Name == parts[0]);
+            var parameter = FindParameter(method, parts[0]);
             if (parameter is null || IsCancellationToken(parameter.Type))
             {
                 return null;
@@ -189,7 +195,7 @@ public sealed partial class CacheGenGenerator
         private static ITypeSymbol? ResolvePathType(IMethodSymbol method, string path)
         {
             string[] parts = path.Split('.');
-            ITypeSymbol? type = method.Parameters.FirstOrDefault(p => p.Name == parts[0])?.Type;
+            ITypeSymbol? type = FindParameter(method, parts[0])?.Type;
             for (int i = 1; i < parts.Length && type is not null; i++)
             {
                 type = FindInstanceMember(type, parts[i]) switch
@@ -225,7 +231,16 @@ public sealed partial class CacheGenGenerator
             if (type is INamedTypeSymbol { TypeKind: TypeKind.Enum } enumType)
             {
                 // written by name; the members and their values go into the fingerprint
-                string members = string.Join(",", enumType.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue).Select(f => f.Name + "=" + Convert.ToString(f.ConstantValue, System.Globalization.CultureInfo.InvariantCulture)));
+                var membersText = new System.Text.StringBuilder();
+                foreach (var member in enumType.GetMembers())
+                {
+                    if (member is IFieldSymbol { HasConstantValue: true } f)
+                    {
+                        membersText.Append(membersText.Length == 0 ? string.Empty : ",").Append(f.Name).Append('=').Append(Convert.ToString(f.ConstantValue, System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                }
+
+                string members = membersText.ToString();
                 string shape = display + "{" + members + "}";
                 return new KeyValueSpec(KeyValueKind.Enum, false, display.TrimEnd('?'), null, s_noMembers, shape, "enum " + display);
             }
@@ -394,7 +409,7 @@ public sealed partial class CacheGenGenerator
         private static void CheckSecrets(IMethodSymbol method, string path, KeyValueSpec value, Location location, Problems problems)
         {
             string[] parts = path.Split('.');
-            if (IsSecretName(parts[0]) && method.Parameters.FirstOrDefault(p => p.Name == parts[0]) is { } parameter)
+            if (IsSecretName(parts[0]) && FindParameter(method, parts[0]) is { } parameter)
             {
                 problems.Add(DiagnosticDescriptors.SecretInKey, parameter.Locations[0], parts[0], method.Name);
                 return;
@@ -502,40 +517,67 @@ public sealed partial class CacheGenGenerator
         /// </summary>
         private static void CheckMemberCoverage(IMethodSymbol method, string template, Location location, Problems problems)
         {
-            var paths = CacheKeyRules.SplitTemplate(template)
-                .Where(s => s.Kind == TemplateSegmentKind.Placeholder)
-                .Select(s => s.Text.Split('.'))
-                .ToList();
-            var missing = new List<string>();
-            foreach (var root in paths.Select(p => p[0]).Distinct())
+            var paths = new List<string[]>();
+            var roots = new List<string>();
+            foreach (var segment in CacheKeyRules.SplitTemplate(template))
             {
-                var type = method.Parameters.FirstOrDefault(p => p.Name == root)?.Type;
+                if (segment.Kind == TemplateSegmentKind.Placeholder)
+                {
+                    string[] path = segment.Text.Split('.');
+                    paths.Add(path);
+                    if (!roots.Contains(path[0]))
+                    {
+                        roots.Add(path[0]);
+                    }
+                }
+            }
+
+            var missing = new List<string>();
+            foreach (var root in roots)
+            {
+                var type = FindParameter(method, root)?.Type;
                 if (type is not null)
                 {
-                    CollectMissing(type, root, paths.Where(p => p[0] == root).Select(p => p.Skip(1).ToArray()).ToList(), missing, 0);
+                    CollectMissing(type, root, TailsUnder(paths, root), missing, 0);
                 }
             }
 
             if (missing.Count > 0)
             {
-                problems.Add(DiagnosticDescriptors.MemberNotInKey, location, template, method.Name, string.Join(", ", missing.Select(m => "'" + m + "'")));
+                var names = new System.Text.StringBuilder();
+                foreach (string m in missing)
+                {
+                    names.Append(names.Length == 0 ? "'" : ", '").Append(m).Append('\'');
+                }
+
+                problems.Add(DiagnosticDescriptors.MemberNotInKey, location, template, method.Name, names.ToString());
             }
         }
 
         private static void CollectMissing(ITypeSymbol type, string prefix, List<string[]> tails, List<string> missing, int depth)
         {
             // a whole value ({query}) is keyed member by member: nothing is left out below it
-            if (depth > 4 || tails.Any(t => t.Length == 0))
+            if (depth > 4)
             {
                 return;
             }
 
-            var used = new HashSet<string>(tails.Select(t => t[0]));
+            var used = new HashSet<string>();
+            foreach (string[] tail in tails)
+            {
+                if (tail.Length == 0)
+                {
+                    return;
+                }
+
+                used.Add(tail[0]);
+            }
+
             foreach (var (name, memberType) in KeyMembers(type))
             {
                 if (used.Contains(name))
                 {
-                    CollectMissing(memberType, prefix + "." + name, tails.Where(t => t[0] == name).Select(t => t.Skip(1).ToArray()).ToList(), missing, depth + 1);
+                    CollectMissing(memberType, prefix + "." + name, TailsUnder(tails, name), missing, depth + 1);
                 }
                 else
                 {
@@ -568,8 +610,42 @@ public sealed partial class CacheGenGenerator
             return string.Join(",", parts);
         }
 
+        /// <summary>The paths that start with <paramref name="head"/>, without it.</summary>
+        private static List<string[]> TailsUnder(List<string[]> paths, string head)
+        {
+            var tails = new List<string[]>();
+            foreach (string[] path in paths)
+            {
+                if (path[0] == head)
+                {
+                    string[] tail = new string[path.Length - 1];
+                    Array.Copy(path, 1, tail, 0, tail.Length);
+                    tails.Add(tail);
+                }
+            }
+
+            return tails;
+        }
+
         /// <summary>What the key means, for the fingerprint: literals, each value's type and how it is written, the type identity.</summary>
-        private static string KeyShape(string identity, EquatableArray<KeySegmentSpec> key) =>
-            identity + "|" + string.Join(":", key.Select(s => s.Literal ?? (s.Expression + "=" + s.Value!.Shape)));
+        private static string KeyShape(string identity, EquatableArray<KeySegmentSpec> key)
+        {
+            var shape = new System.Text.StringBuilder(identity).Append('|');
+            for (int i = 0; i < key.Count; i++)
+            {
+                var s = key[i];
+                shape.Append(i == 0 ? string.Empty : ":");
+                if (s.Literal is not null)
+                {
+                    shape.Append(s.Literal);
+                }
+                else
+                {
+                    shape.Append(s.Expression).Append('=').Append(s.Value!.Shape);
+                }
+            }
+
+            return shape.ToString();
+        }
     }
 }

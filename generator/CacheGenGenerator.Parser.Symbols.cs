@@ -113,11 +113,17 @@ public sealed partial class CacheGenGenerator
 
         private static string? FindClientUncached(INamedTypeSymbol type, bool forStatic, out int count)
         {
-            var members = type.GetMembers()
-                .Where(m => m is IFieldSymbol { IsImplicitlyDeclared: false } or IPropertySymbol { IsIndexer: false })
-                .Where(m => IsCacheClient(m is IFieldSymbol f ? f.Type : ((IPropertySymbol)m).Type))
-                .Where(m => !forStatic || m.IsStatic)
-                .ToList();
+            var members = new List<ISymbol>();
+            foreach (var m in type.GetMembers())
+            {
+                if (m is IFieldSymbol { IsImplicitlyDeclared: false } or IPropertySymbol { IsIndexer: false }
+                    && IsCacheClient(m is IFieldSymbol f ? f.Type : ((IPropertySymbol)m).Type)
+                    && (!forStatic || m.IsStatic))
+                {
+                    members.Add(m);
+                }
+            }
+
             count = members.Count;
             if (members.Count == 1)
             {
@@ -130,10 +136,39 @@ public sealed partial class CacheGenGenerator
             }
 
             // fields win over a primary-constructor parameter, so a parameter copied into a field is not captured twice
-            var primary = type.InstanceConstructors.FirstOrDefault(c => c.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax));
-            var parameters = primary?.Parameters.Where(p => IsCacheClient(p.Type)).ToList();
-            count = parameters?.Count ?? 0;
-            return parameters is { Count: 1 } ? Identifier(parameters[0].Name) : null;
+            IMethodSymbol? primary = null;
+            foreach (var c in type.InstanceConstructors)
+            {
+                foreach (var r in c.DeclaringSyntaxReferences)
+                {
+                    if (r.GetSyntax() is TypeDeclarationSyntax)
+                    {
+                        primary = c;
+                        break;
+                    }
+                }
+
+                if (primary is not null)
+                {
+                    break;
+                }
+            }
+
+            count = 0;
+            IParameterSymbol? single = null;
+            if (primary is not null)
+            {
+                foreach (var p in primary.Parameters)
+                {
+                    if (IsCacheClient(p.Type))
+                    {
+                        count++;
+                        single = p;
+                    }
+                }
+            }
+
+            return count == 1 ? Identifier(single!.Name) : null;
         }
 
         private static bool IsCacheClient(ITypeSymbol type) => type.TypeKind == TypeKind.Interface && HasFullName(type, KnownNames.CacheClientInterface);
@@ -258,7 +293,16 @@ public sealed partial class CacheGenGenerator
             {
                 if (argument.Key == name && argument.Value.Kind == TypedConstantKind.Array && !argument.Value.IsNull)
                 {
-                    return argument.Value.Values.Select(v => v.Value as string).Where(s => s is not null).Select(s => s!).ToList();
+                    var strings = new List<string>(argument.Value.Values.Length);
+                    foreach (var v in argument.Value.Values)
+                    {
+                        if (v.Value is string s)
+                        {
+                            strings.Add(s);
+                        }
+                    }
+
+                    return strings;
                 }
             }
 
@@ -307,7 +351,33 @@ public sealed partial class CacheGenGenerator
             return parts.Count == 0 ? null : "where " + Identifier(t.Name) + " : " + string.Join(", ", parts);
         }
 
-        private static string SanitizeHint(string name) => new string(name.Select(c => char.IsLetterOrDigit(c) || c == '_' ? c : '_').ToArray()).TrimEnd('_');
+        private static string SanitizeHint(string name)
+        {
+            char[] chars = name.ToCharArray();
+            for (int i = 0; i < chars.Length; i++)
+            {
+                if (!char.IsLetterOrDigit(chars[i]))
+                {
+                    chars[i] = '_';
+                }
+            }
+
+            return new string(chars).TrimEnd('_');
+        }
+
+        /// <summary>The method's parameter of that name, or null (a loop: LINQ here JIT-compiles a lambda per call site).</summary>
+        private static IParameterSymbol? FindParameter(IMethodSymbol method, string name)
+        {
+            foreach (var p in method.Parameters)
+            {
+                if (p.Name == name)
+                {
+                    return p;
+                }
+            }
+
+            return null;
+        }
 
         private static string SignatureHash(IMethodSymbol method) => Hash(method.ToDisplayString(s_signatureFormat) + " => " + method.ReturnType.ToDisplayString(s_typeFormat), 4);
 

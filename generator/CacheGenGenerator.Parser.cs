@@ -284,7 +284,7 @@ public sealed partial class CacheGenGenerator
                 bool overloaded = method.ContainingType.GetMembers(method.Name).Length > 1;
                 ns = method.ContainingNamespace.IsGlobalNamespace ? string.Empty : method.ContainingNamespace.ToDisplayString();
                 hint = (ns.Length == 0 ? string.Empty : ns + ".")
-                    + string.Join(".", containing.Select(c => SanitizeHint(c.Name))) + "." + method.Name
+                    + SanitizedPath(containing) + "." + method.Name
                     + (overloaded ? "." + SignatureHash(method) : string.Empty)
                     + ".g.cs";
             }
@@ -294,7 +294,7 @@ public sealed partial class CacheGenGenerator
                 problemsOnly ? string.Empty : method.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat),
                 ns.Length == 0 ? null : ns,
                 new EquatableArray<ContainingTypeSpec>(containing),
-                problemsOnly ? string.Empty : string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword) && !m.IsKind(SyntaxKind.AsyncKeyword)).Select(m => m.Text)),
+                problemsOnly ? string.Empty : Modifiers(syntax),
                 Identifier(method.Name),
                 method.TypeParameters.Length == 0 || problemsOnly ? string.Empty : "<" + string.Join(", ", method.TypeParameters.Select(t => Identifier(t.Name))) + ">",
                 problemsOnly ? EquatableArray<string>.Empty : new EquatableArray<string>(method.TypeParameters.Select(Constraint).Where(c => c is not null).Select(c => c!)),
@@ -350,7 +350,7 @@ public sealed partial class CacheGenGenerator
             if (keyTemplate is null)
             {
                 key = ParseDefaultKey(method, common, problems, keyParameters);
-                keyIdentity = problemsOnly ? string.Empty : string.Join(".", common.ContainingTypes.Select(c => SanitizeHint(c.Name))) + "." + method.Name + "~" + SignatureHash(method);
+                keyIdentity = problemsOnly ? string.Empty : SanitizedPath(common.ContainingTypes) + "." + method.Name + "~" + SignatureHash(method);
             }
             else
             {
@@ -438,16 +438,64 @@ public sealed partial class CacheGenGenerator
         private static Location ArgumentLocation(AttributeSyntax? syntax, int index, IMethodSymbol method) =>
             syntax?.ArgumentList?.Arguments.Count > index ? syntax.ArgumentList.Arguments[index].GetLocation() : method.Locations[0];
 
-        private static Location NamedLocation(AttributeSyntax? syntax, string name, IMethodSymbol method) =>
-            syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.Text == name)?.GetLocation() ?? method.Locations[0];
+        private static Location NamedLocation(AttributeSyntax? syntax, string name, IMethodSymbol method)
+        {
+            if (syntax?.ArgumentList is { } list)
+            {
+                foreach (var argument in list.Arguments)
+                {
+                    if (argument.NameEquals?.Name.Identifier.Text == name)
+                    {
+                        return argument.GetLocation();
+                    }
+                }
+            }
+
+            return method.Locations[0];
+        }
+
+        /// <summary>The containing types' names, sanitized for a hint name, outermost first, joined by dots.</summary>
+        private static string SanitizedPath(IEnumerable<ContainingTypeSpec> containing)
+        {
+            var path = new System.Text.StringBuilder();
+            foreach (var c in containing)
+            {
+                path.Append(path.Length == 0 ? string.Empty : ".").Append(SanitizeHint(c.Name));
+            }
+
+            return path.ToString();
+        }
+
+        /// <summary>The declaration's modifiers as written, without <c>partial</c> and <c>async</c>.</summary>
+        private static string Modifiers(MethodDeclarationSyntax syntax)
+        {
+            var text = new System.Text.StringBuilder();
+            foreach (var m in syntax.Modifiers)
+            {
+                if (!m.IsKind(SyntaxKind.PartialKeyword) && !m.IsKind(SyntaxKind.AsyncKeyword))
+                {
+                    text.Append(text.Length == 0 ? string.Empty : " ").Append(m.Text);
+                }
+            }
+
+            return text.ToString();
+        }
 
         /// <summary>Collects problems as data; formats arguments invariantly.</summary>
         private sealed class Problems
         {
             private List<DiagnosticInfo>? _items;
 
-            public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, Location? location, params object[] arguments) =>
-                new(descriptor.Id, new EquatableArray<string>(arguments.Select(a => System.Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty)), LocationInfo.From(location));
+            public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, Location? location, params object[] arguments)
+            {
+                string[] texts = new string[arguments.Length];
+                for (int i = 0; i < arguments.Length; i++)
+                {
+                    texts[i] = System.Convert.ToString(arguments[i], System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
+                }
+
+                return new(descriptor.Id, new EquatableArray<string>(texts), LocationInfo.From(location));
+            }
 
             public void Add(DiagnosticDescriptor descriptor, Location? location, params object[] arguments) => Add(Create(descriptor, location, arguments));
 
@@ -461,7 +509,18 @@ public sealed partial class CacheGenGenerator
                 }
             }
 
-            public bool Has(string id) => _items?.Any(i => i.Id == id) == true;
+            public bool Has(string id)
+            {
+                foreach (var item in _items ?? (IEnumerable<DiagnosticInfo>)System.Array.Empty<DiagnosticInfo>())
+                {
+                    if (item.Id == id)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
 
             public EquatableArray<DiagnosticInfo> ToArray() => _items is null ? EquatableArray<DiagnosticInfo>.Empty : new EquatableArray<DiagnosticInfo>(_items);
 

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using CacheGen.Analyzers;
 using CacheGen.Generator.Helpers;
@@ -51,10 +53,7 @@ public sealed partial class CacheGenGenerator : IIncrementalGenerator
         // the value formatters: reduce each spec to its type graph first, so a key or body edit changes nothing here
         var valueTypes = cached.Select(static (spec, _) => spec.Cache?.Value?.Types ?? EquatableArray<ValueTypeSpec>.Empty)
             .Collect()
-            .Select(static (graphs, _) => new EquatableArray<ValueTypeSpec>(graphs.SelectMany(g => g)
-                .GroupBy(t => t.Id, System.StringComparer.Ordinal)
-                .Select(g => g.First())
-                .OrderBy(t => t.Id, System.StringComparer.Ordinal)))
+            .Select(static (graphs, _) => DistinctById(graphs))
             .WithTrackingName(TrackingNames.ValueFormatters);
         context.RegisterSourceOutput(valueTypes, static (spc, types) =>
         {
@@ -65,10 +64,13 @@ public sealed partial class CacheGenGenerator : IIncrementalGenerator
         });
 
         // the key catalogue: reduce each spec to its catalogue lines first, so a body edit changes nothing here
+        // each side collected into one class before the two are combined: a Combine of the two ImmutableArray structs
+        // makes the JIT compile the driver's nodes over a (struct, struct) tuple in every cold build (~60 methods)
         var catalog = cached.Select(static (spec, _) => Emitter.CatalogLines(spec))
             .Collect()
-            .Combine(invalidating.Select(static (spec, _) => Emitter.CatalogLines(spec)).Collect())
-            .Select(static (pair, _) => new EquatableArray<CatalogEntrySpec>(pair.Left.Concat(pair.Right).SelectMany(lines => lines)))
+            .Select(static (lines, _) => Concat(lines))
+            .Combine(invalidating.Select(static (spec, _) => Emitter.CatalogLines(spec)).Collect().Select(static (lines, _) => Concat(lines)))
+            .Select(static (pair, _) => Concat(ImmutableArray.Create(pair.Left, pair.Right)))
             .WithTrackingName(TrackingNames.Catalog);
         context.RegisterSourceOutput(catalog, static (spc, lines) =>
         {
@@ -83,8 +85,59 @@ public sealed partial class CacheGenGenerator : IIncrementalGenerator
     /// Keeps the method's syntax tree next to its analysis only when the generator must report a problem (the tree
     /// turns the problem's location data back into a source location); the specs downstream hold no Roslyn object.
     /// </summary>
-    private static AnalysisWithTree WithTree(MethodAnalysis analysis, GeneratorAttributeSyntaxContext context) =>
-        new(analysis, analysis.Diagnostics.Any(static d => d.IsReportedByGenerator) ? context.TargetNode.SyntaxTree : null);
+    private static AnalysisWithTree WithTree(MethodAnalysis analysis, GeneratorAttributeSyntaxContext context)
+    {
+        foreach (var d in analysis.Diagnostics)
+        {
+            if (d.IsReportedByGenerator)
+            {
+                return new(analysis, context.TargetNode.SyntaxTree);
+            }
+        }
+
+        return new(analysis, null);
+    }
+
+    /// <summary>The arrays' items in order, as one array (loops, not LINQ: this runs once per build, cold).</summary>
+    private static EquatableArray<CatalogEntrySpec> Concat(ImmutableArray<EquatableArray<CatalogEntrySpec>> arrays)
+    {
+        var all = new List<CatalogEntrySpec>();
+        foreach (var lines in arrays)
+        {
+            foreach (var line in lines)
+            {
+                all.Add(line);
+            }
+        }
+
+        return new EquatableArray<CatalogEntrySpec>(all);
+    }
+
+    /// <summary>Every value type of every graph once (the first of each id), ordered by id.</summary>
+    private static EquatableArray<ValueTypeSpec> DistinctById(ImmutableArray<EquatableArray<ValueTypeSpec>> graphs)
+    {
+        var byId = new Dictionary<string, ValueTypeSpec>(System.StringComparer.Ordinal);
+        foreach (var graph in graphs)
+        {
+            foreach (var type in graph)
+            {
+                if (!byId.ContainsKey(type.Id))
+                {
+                    byId.Add(type.Id, type);
+                }
+            }
+        }
+
+        var ids = new List<string>(byId.Keys);
+        ids.Sort(System.StringComparer.Ordinal);
+        var ordered = new List<ValueTypeSpec>(ids.Count);
+        foreach (string id in ids)
+        {
+            ordered.Add(byId[id]);
+        }
+
+        return new EquatableArray<ValueTypeSpec>(ordered);
+    }
 
     private static void ReportProblems(SourceProductionContext context, AnalysisWithTree analysis)
     {

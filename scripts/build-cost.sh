@@ -151,3 +151,12 @@ for i in $(seq 1 "$runs"); do
   { grep -E "warning (CS8032|AD0001|CS8784)" build.log || true; } | sort -u | head -3
   { grep -E 'Total (analyzer|generator) execution time' build.log || true; } | sed 's/^ */  /'
 done
+# exact counts, the evidence that survives a loaded machine: the in-process harness (benchmarks/CacheGen.BuildCost) over
+# the same sources in a fresh process, tiered compilation off so every method is JIT-compiled exactly once (the counts
+# are then the distinct methods a cold build first-touches); pass 1 is the cold build, pass 2 warm
+if [ -f "$root/benchmarks/CacheGen.BuildCost/CacheGen.BuildCost.csproj" ]; then
+  dotnet build "$root/benchmarks/CacheGen.BuildCost/CacheGen.BuildCost.csproj" -c Release -nologo -v:q >/dev/null
+  echo "in-process harness, DOTNET_TieredCompilation=0, 2 passes:"
+  DOTNET_TieredCompilation=0 dotnet "$root/benchmarks/CacheGen.BuildCost/bin/Release/net10.0/CacheGen.BuildCost.dll" "$dir" 2 \
+    | sed -n '/^Exact counts/,$p'
+fi

@@ -64,13 +64,23 @@ Console.WriteLine("an own cpu / MB = process CPU seconds / MB allocated by the C
 Console.WriteLine("kinds of actions over the same compilation (CompilationWithAnalyzers re-binds the compilation: that binding is in both; the MB are");
 Console.WriteLine("deterministic, the CPU is not). gen MB = bytes the CacheGen generator's driver run allocated.");
 Console.WriteLine("pass | logging gen cpu/wall | CacheGen gen cpu/wall  jit    MB | CacheGen an cpu / telemetry (CachedMethod, Nondet)  jit | an own cpu / MB | framework an telemetry | gen ratio cpu");
+var counts = new List<string>();
+var lastDiagnostics = ImmutableArray<Diagnostic>.Empty;
 for (int pass = 1; pass <= passes; pass++)
 {
     // the reference first, so the incremental driver's own first-use JIT is not charged to CacheGen
+    var logJit = JitCounter.Start();
+    long logAllocated = GC.GetAllocatedBytesForCurrentThread();
     var (logCpu, logWall, _, _) = loggingGenerator is null ? (0, 0, 0, null!) : RunGenerator(loggingGenerator);
+    logAllocated = GC.GetAllocatedBytesForCurrentThread() - logAllocated;
+    var logJitted = logJit.Stop();
+    var genJit = JitCounter.Start();
+    long genThreadAllocated = GC.GetAllocatedBytesForCurrentThread();
     long genAllocated = GC.GetTotalAllocatedBytes(precise: true);
     var (cgCpu, cgWall, cgJit, cgOutput) = RunGenerator(new CacheGenGenerator().AsSourceGenerator());
     double genMb = (GC.GetTotalAllocatedBytes(precise: true) - genAllocated) / 1e6;
+    genThreadAllocated = GC.GetAllocatedBytesForCurrentThread() - genThreadAllocated;
+    var genJitted = genJit.Stop();
 
     // the analyzers see what a build gives them: the compilation with every generator's output, already bound
     var fullDriver = CSharpGeneratorDriver.Create(frameworkGenerators.Prepend(new CacheGenGenerator().AsSourceGenerator()), parseOptions: parseOptions);
@@ -80,12 +90,60 @@ for (int pass = 1; pass <= passes; pass++)
     var (baseCpu, _, _, _) = RunAnalyzers(output, ImmutableArray.Create<DiagnosticAnalyzer>(new NoOpAnalyzer()));
     long baseAllocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
     allocated = GC.GetTotalAllocatedBytes(precise: true);
+    var anJitCounter = JitCounter.Start();
     var (anCpu, anJit, cgTimes, cgDiagnostics) = RunAnalyzers(output, cacheGenAnalyzers);
-    double anOwnMb = (GC.GetTotalAllocatedBytes(precise: true) - allocated - baseAllocated) / 1e6;
+    var anJitted = anJitCounter.Stop();
+    lastDiagnostics = cgDiagnostics;
+    long anAllocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+    double anOwnMb = (anAllocated - baseAllocated) / 1e6;
+    counts.Add(FormattableString.Invariant(
+        $"{pass,4} | {logJitted.Methods,6} {logJitted.Ms,7:F0} {logAllocated,11:N0} | {genJitted.Methods,6} {genJitted.Ms,7:F0} {genThreadAllocated,11:N0} | {(double)genJitted.Methods / Math.Max(1, logJitted.Methods),5:F2} {(double)genThreadAllocated / Math.Max(1, logAllocated),5:F2} | {anJitted.Methods,6} {anJitted.Ms,7:F0} {anAllocated,11:N0} {baseAllocated,11:N0} {anAllocated - baseAllocated,11:N0}"));
     var (_, _, fwTimes, _) = frameworkAnalyzers.Count == 0 ? (0, 0, new double[0], ImmutableArray<Diagnostic>.Empty) : RunAnalyzers(output, [.. frameworkAnalyzers]);
     Console.WriteLine($"{pass,4} | {logCpu,8:F3} / {logWall,6:F3}   | {cgCpu,8:F3} / {cgWall,6:F3}  {cgJit,5} {genMb,5:F1} | {anCpu,8:F3} / {cgTimes.Sum(),6:F3} ({cgTimes[0]:F3}, {cgTimes[1]:F3})  {anJit,5} | {anCpu - baseCpu,6:F3} / {anOwnMb,5:F1} | {fwTimes.Sum(),8:F3} | {(logCpu > 0 ? cgCpu / logCpu : 0),5:F2}"
         + (pass == 1 ? $"   [{errors} errors; {cgDiagnostics.Length} CacheGen diagnostics: {string.Join(",", cgDiagnostics.Select(d => d.Id).Distinct())}]" : ""));
 }
+
+Console.WriteLine();
+Console.WriteLine("Exact counts (the evidence on a loaded machine; timings above are not). jit = methods JIT-compiled in the process during the");
+Console.WriteLine("phase (System.Runtime.JitInfo, all threads; with DOTNET_TieredCompilation=0, as scripts/build-cost.sh runs it, each method is");
+Console.WriteLine("compiled once, so pass 1 counts the distinct methods a cold build first-touches; with tiering on, tier-1 rejits add to it),");
+Console.WriteLine("jit ms = their JIT time. bytes = allocated on the driver's thread (generators: exact to ~0.1%) / in the process (analyzers:");
+Console.WriteLine("CacheGen's run, a no-op analyzer's run over the same compilation, and the difference = CacheGen's own, which moves by 1-3 MB");
+Console.WriteLine("between runs: both re-bind the compilation concurrently). Pass 1 is the cold build; the logging generator (300 methods) runs first.");
+Console.WriteLine("pass | logging gen: jit  jit ms       bytes | CacheGen gen: jit  jit ms    bytes | ratio jit bytes | CacheGen an: jit  jit ms   bytes    no-op bytes   own bytes");
+foreach (string line in counts)
+{
+    Console.WriteLine(line);
+}
+
+// The compiler's analyzer driver drops an analyzer's diagnostics inside generated code unless the analyzer reports
+// there itself (GeneratedCodeAnalysisFlags.ReportDiagnostics): for each tree that gets a diagnostic it checks the file,
+// its header and #line directives, and walks every token of the tree for a GeneratedCode attribute. The walk is modelled
+// here on the trees CacheGen's analyzers report in (CGEN040 Info on arrays and lists, CGEN018), on this thread.
+var reportedTrees = lastDiagnostics.Select(d => d.Location.SourceTree).Where(t => t is not null).Distinct().ToList();
+long tokens = 0;
+var walks = new List<double>();
+for (int i = 0; i < 21; i++)
+{
+    double start = ThreadCpu.Seconds();
+    tokens = 0;
+    foreach (var tree in reportedTrees)
+    {
+        foreach (var token in tree!.GetRoot().DescendantTokens(descendIntoTrivia: false))
+        {
+            tokens++;
+            if (token.RawKind == (int)SyntaxKind.IdentifierToken && (token.ValueText == "GeneratedCode" || token.ValueText == "GeneratedCodeAttribute"))
+            {
+                tokens += 0;
+            }
+        }
+    }
+
+    walks.Add(ThreadCpu.Seconds() - start);
+}
+
+walks.Sort();
+Console.WriteLine(FormattableString.Invariant($"driver's generated-code scan of the trees CacheGen reports in: {lastDiagnostics.Length} diagnostics in {reportedTrees.Count} trees, {tokens:N0} tokens, {walks[walks.Count / 2] * 1000:F1} ms thread CPU per build (median of 21 walks, warm)"));
 
 CSharpCompilation NewCompilation() => CSharpCompilation.Create("BuildCost", trees, references,
     new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
@@ -187,6 +245,24 @@ internal static class Marks
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public static void AnalyzersEnd() { }
+}
+
+// JIT'd methods and JIT time on the calling thread between Start and Stop (background tier-1 rejits are on other threads)
+internal readonly struct JitCounter
+{
+    private readonly long _methods;
+    private readonly TimeSpan _time;
+
+    private JitCounter(long methods, TimeSpan time)
+    {
+        _methods = methods;
+        _time = time;
+    }
+
+    public static JitCounter Start() => new(System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: false), System.Runtime.JitInfo.GetCompilationTime(currentThread: false));
+
+    public (long Methods, double Ms) Stop() =>
+        (System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: false) - _methods, (System.Runtime.JitInfo.GetCompilationTime(currentThread: false) - _time).TotalMilliseconds);
 }
 
 // CPU time of the calling thread (Linux clock_gettime(CLOCK_THREAD_CPUTIME_ID)): robust to other processes' load

@@ -32,11 +32,17 @@ internal sealed class SourceWriter
         int start = 0;
         while (true)
         {
+            // appended from the text itself: a Substring per line copied every generated line twice
             int end = text.IndexOf('\n', start);
-            string line = (end < 0 ? text.Substring(start) : text.Substring(start, end - start)).TrimEnd('\r');
-            if (line.Length > 0)
+            int stop = end < 0 ? text.Length : end;
+            while (stop > start && text[stop - 1] == '\r')
             {
-                _sb.Append(' ', Indentation * IndentSize).Append(line);
+                stop--;
+            }
+
+            if (stop > start)
+            {
+                _sb.Append(' ', Indentation * IndentSize).Append(text, start, stop - start);
             }
 
             _sb.Append('\n');

@@ -24,7 +24,13 @@ internal sealed partial class ValueWalker
                 string head = named.ContainingType is { } outer
                     ? Canonical(outer) + "."
                     : named.ContainingNamespace is { IsGlobalNamespace: false } ns ? "global::" + ns.ToDisplayString() + "." : "global::";
-                return head + named.Name + "<" + string.Join(", ", named.TypeArguments.Select(Canonical)) + ">";
+                var text = new StringBuilder(head).Append(named.Name).Append('<');
+                for (int i = 0; i < named.TypeArguments.Length; i++)
+                {
+                    text.Append(i == 0 ? string.Empty : ", ").Append(Canonical(named.TypeArguments[i]));
+                }
+
+                return text.Append('>').ToString();
             default:
                 return type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(s_qualified);
         }

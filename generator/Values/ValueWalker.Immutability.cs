@@ -35,15 +35,43 @@ internal sealed partial class ValueWalker
             ValueShapeKind.Nullable => IsImmutable(spec.Element!, visiting),
             ValueShapeKind.Array => false,
             ValueShapeKind.Collection or ValueShapeKind.Dictionary => s_immutableBuilds.Contains(spec.Build!) && IsImmutable(spec.Element!, visiting) && (spec.Key is null || IsImmutable(spec.Key, visiting)),
-            _ => spec.Cases.All(c => c == id ? ObjectIsImmutable(spec, visiting) : IsImmutable(c, visiting)),
+            _ => CasesAreImmutable(spec, id, visiting),
         };
         visiting.Remove(id);
         _immutable[id] = result;
         return result;
     }
 
-    private bool ObjectIsImmutable(ValueTypeSpec spec, HashSet<string> visiting) =>
-        _readOnlyState.Contains(spec.Id) && spec.Members.All(m => IsImmutable(m.TypeId, visiting));
+    private bool CasesAreImmutable(ValueTypeSpec spec, string id, HashSet<string> visiting)
+    {
+        foreach (string c in spec.Cases)
+        {
+            if (!(c == id ? ObjectIsImmutable(spec, visiting) : IsImmutable(c, visiting)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool ObjectIsImmutable(ValueTypeSpec spec, HashSet<string> visiting)
+    {
+        if (!_readOnlyState.Contains(spec.Id))
+        {
+            return false;
+        }
+
+        foreach (var m in spec.Members)
+        {
+            if (!IsImmutable(m.TypeId, visiting))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private readonly HashSet<string> _readOnlyState = new(StringComparer.Ordinal);
 }

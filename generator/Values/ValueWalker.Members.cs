@@ -16,7 +16,8 @@ internal sealed partial class ValueWalker
     /// <summary>The members that rebuild <paramref name="type"/>, and the constructor that takes some of them.</summary>
     private bool TryMembers(INamedTypeSymbol type, string path, List<ValueMemberSpec> result)
     {
-        var state = new List<(ISymbol Member, ITypeSymbol Type, bool Settable, bool Required)>();
+        // a class, not a tuple: List and LINQ over a tuple of references and bools are JIT-compiled in every cold build
+        var state = new List<StateMember>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var chain = new List<INamedTypeSymbol>();
         for (var t = type; t is not null && t.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); t = t.BaseType)
@@ -56,7 +57,7 @@ internal sealed partial class ValueWalker
                 switch (member)
                 {
                     case IFieldSymbol { IsConst: false } field:
-                        state.Add((field, field.Type, !field.IsReadOnly, field.IsRequired));
+                        state.Add(new StateMember(field, field.Type, !field.IsReadOnly, field.IsRequired));
                         break;
                     case IPropertySymbol { IsIndexer: false } property when property.GetMethod is { DeclaredAccessibility: Accessibility.Public }:
                         bool settable = property.SetMethod is { DeclaredAccessibility: Accessibility.Public };
@@ -65,7 +66,7 @@ internal sealed partial class ValueWalker
                             continue;
                         }
 
-                        state.Add((property, property.Type, settable, property.IsRequired));
+                        state.Add(new StateMember(property, property.Type, settable, property.IsRequired));
                         break;
                 }
             }
@@ -78,12 +79,24 @@ internal sealed partial class ValueWalker
         }
 
         // the constructor: the one whose parameters all name members and that leaves no unsettable member unfilled
-        var constructors = type.InstanceConstructors
-            .Where(c => (c.DeclaredAccessibility == Accessibility.Public || (c.DeclaredAccessibility == Accessibility.Internal && SymbolEqualityComparer.Default.Equals(c.ContainingAssembly, _assembly)))
-                && c.Parameters.All(p => p.RefKind == RefKind.None && !p.IsParams)
+        var constructors = new List<IMethodSymbol>();
+        foreach (var c in type.InstanceConstructors)
+        {
+            if ((c.DeclaredAccessibility == Accessibility.Public || (c.DeclaredAccessibility == Accessibility.Internal && SymbolEqualityComparer.Default.Equals(c.ContainingAssembly, _assembly)))
+                && AllPlainParameters(c)
                 && !(c.Parameters.Length == 1 && SymbolEqualityComparer.Default.Equals(c.Parameters[0].Type, type)))
-            .OrderByDescending(c => c.Parameters.Length)
-            .ToList();
+            {
+                // most parameters first; equal counts keep declaration order (as OrderByDescending did)
+                int at = constructors.Count;
+                while (at > 0 && constructors[at - 1].Parameters.Length < c.Parameters.Length)
+                {
+                    at--;
+                }
+
+                constructors.Insert(at, c);
+            }
+        }
+
         if (constructors.Count == 0)
         {
             return Fail(path, "'" + TypeLabel(type) + "' has no public constructor, so a stored value cannot be rebuilt") is not null;
@@ -99,8 +112,17 @@ internal sealed partial class ValueWalker
             for (int i = 0; i < ctor.Parameters.Length; i++)
             {
                 var p = ctor.Parameters[i];
-                var match = state.FirstOrDefault(s => string.Equals(s.Member.Name, p.Name, StringComparison.OrdinalIgnoreCase) && SymbolEqualityComparer.Default.Equals(s.Type, p.Type));
-                if (match.Member is null || bound.ContainsKey(match.Member.Name))
+                StateMember? match = null;
+                foreach (var s in state)
+                {
+                    if (string.Equals(s.Member.Name, p.Name, StringComparison.OrdinalIgnoreCase) && SymbolEqualityComparer.Default.Equals(s.Type, p.Type))
+                    {
+                        match = s;
+                        break;
+                    }
+                }
+
+                if (match is null || bound.ContainsKey(match.Member.Name))
                 {
                     matches = false;
                     firstProblem ??= "the constructor parameter '" + p.Name + "' of '" + TypeLabel(type) + "' matches no public member of the same type, so CacheGen cannot tell what to pass it";
@@ -115,8 +137,17 @@ internal sealed partial class ValueWalker
                 continue;
             }
 
-            var unfilled = state.FirstOrDefault(s => !s.Settable && !bound.ContainsKey(s.Member.Name));
-            if (unfilled.Member is not null)
+            StateMember? unfilled = null;
+            foreach (var s in state)
+            {
+                if (!s.Settable && !bound.ContainsKey(s.Member.Name))
+                {
+                    unfilled = s;
+                    break;
+                }
+            }
+
+            if (unfilled is not null)
             {
                 firstProblem ??= unfilled.Member is IFieldSymbol
                     ? "'" + unfilled.Member.Name + "' is a read-only field that no constructor parameter fills"
@@ -137,8 +168,12 @@ internal sealed partial class ValueWalker
             return Fail(path + member, firstProblem ?? "'" + TypeLabel(type) + "' has no usable constructor") is not null;
         }
 
-        foreach (var (member, memberType, settable, required) in state)
+        foreach (var s in state)
         {
+            var member = s.Member;
+            var memberType = s.Type;
+            bool settable = s.Settable;
+            bool required = s.Required;
             bool bound = binding.TryGetValue(member.Name, out int index);
             bool nonNullable = memberType.NullableAnnotation == NullableAnnotation.NotAnnotated;
             string? typeId = Visit(memberType, path + "." + member.Name, nonNullable);
@@ -154,13 +189,65 @@ internal sealed partial class ValueWalker
     }
 
     /// <summary>Whether no field or property of the chain can change after construction (declared in source, so private fields are seen too).</summary>
-    private static bool HasReadOnlyState(List<INamedTypeSymbol> chain) =>
-        chain.All(t => t.DeclaringSyntaxReferences.Length > 0 && t.GetMembers().All(m => m.IsStatic || m switch
+    private static bool HasReadOnlyState(List<INamedTypeSymbol> chain)
+    {
+        foreach (var t in chain)
         {
-            IFieldSymbol f => f.IsReadOnly || f.IsConst,
-            IPropertySymbol p => p.SetMethod is null || p.SetMethod.IsInitOnly,
-            _ => true,
-        }));
+            if (t.DeclaringSyntaxReferences.Length == 0)
+            {
+                return false;
+            }
+
+            foreach (var m in t.GetMembers())
+            {
+                bool readOnly = m.IsStatic || m switch
+                {
+                    IFieldSymbol f => f.IsReadOnly || f.IsConst,
+                    IPropertySymbol p => p.SetMethod is null || p.SetMethod.IsInitOnly,
+                    _ => true,
+                };
+                if (!readOnly)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private static bool AllPlainParameters(IMethodSymbol constructor)
+    {
+        foreach (var p in constructor.Parameters)
+        {
+            if (p.RefKind != RefKind.None || p.IsParams)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A public field or property the formatter writes, and how it may be set.</summary>
+    private sealed class StateMember
+    {
+        public StateMember(ISymbol member, ITypeSymbol type, bool settable, bool required)
+        {
+            Member = member;
+            Type = type;
+            Settable = settable;
+            Required = required;
+        }
+
+        public ISymbol Member { get; }
+
+        public ITypeSymbol Type { get; }
+
+        public bool Settable { get; }
+
+        public bool Required { get; }
+    }
 
     /// <summary>
     /// A property with a body: derived from other state, so neither written by the formatter nor part of what an

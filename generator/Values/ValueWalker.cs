@@ -49,11 +49,12 @@ internal sealed partial class ValueWalker
     private readonly HashSet<string> _walking = new(StringComparer.Ordinal);
     private string? _problem;
 
-    private ValueWalker(IAssemblySymbol assembly, bool problemsOnly, CancellationToken ct)
+    private ValueWalker(IAssemblySymbol assembly, bool problemsOnly, CancellationToken ct, HashSet<ITypeSymbol>? reusing = null)
     {
         _assembly = assembly;
         _problemsOnly = problemsOnly;
         _ct = ct;
+        _reusing = reusing ?? new HashSet<ITypeSymbol>(SymbolEqualityComparer.IncludeNullability);
     }
 
     /// <summary>
@@ -89,9 +90,19 @@ internal sealed partial class ValueWalker
 
         string rootDisplay = valueType.ToDisplayString(s_qualified.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
 
-        var types = walker._types.Values.OrderBy(t => t.Id, StringComparer.Ordinal).ToList();
+        // ids are unique, so an unstable sort orders them exactly as OrderBy did
+        var ids = new List<string>(walker._types.Keys);
+        ids.Sort(StringComparer.Ordinal);
+        var types = new List<ValueTypeSpec>(ids.Count);
+        foreach (string id in ids)
+        {
+            types.Add(walker._types[id]);
+        }
+
+        var printed = new List<string>(walker._fingerprints.Keys);
+        printed.Sort(StringComparer.Ordinal);
         var fingerprint = new StringBuilder(root);
-        foreach (var id in walker._fingerprints.Keys.OrderBy(k => k, StringComparer.Ordinal))
+        foreach (var id in printed)
         {
             fingerprint.Append('\n').Append(walker._fingerprints[id]);
         }
@@ -122,8 +133,18 @@ internal sealed partial class ValueWalker
     }
 
     /// <summary>The <c>Serializer =</c> named argument of a <c>[Cached]</c> attribute, or null.</summary>
-    public static ITypeSymbol? SerializerArgument(AttributeData attribute) =>
-        attribute.NamedArguments.FirstOrDefault(a => a.Key == SerializerProperty).Value.Value as ITypeSymbol;
+    public static ITypeSymbol? SerializerArgument(AttributeData attribute)
+    {
+        foreach (var argument in attribute.NamedArguments)
+        {
+            if (argument.Key == SerializerProperty)
+            {
+                return argument.Value.Value as ITypeSymbol;
+            }
+        }
+
+        return null;
+    }
 
     private string? Fail(string path, string reason)
     {
@@ -143,6 +164,13 @@ internal sealed partial class ValueWalker
         string[] identity = IdentityOf(type);
         string canonical = identity[0];
         string id = identity[1];
+        if (_walking.Contains(id))
+        {
+            // reached again before its walk ended (a cycle, even through a type already in the graph): this walk's
+            // result may depend on where it started, so it is not reused (ValueWalker.Memo.cs)
+            _sawCycle = true;
+        }
+
         if (_types.ContainsKey(id))
         {
             return id;
@@ -213,7 +241,7 @@ internal sealed partial class ValueWalker
             return VisitCollection(id, canonical, ValueShapeKind.Dictionary, build, named.TypeArguments[1], named.TypeArguments[0], path + "[]");
         }
 
-        if (named.AllInterfaces.Any(i => i.SpecialType == SpecialType.System_Collections_IEnumerable) || named.SpecialType == SpecialType.System_Collections_IEnumerable)
+        if (named.SpecialType == SpecialType.System_Collections_IEnumerable || ImplementsIEnumerable(named))
         {
             return Fail(path, "'" + TypeLabel(named) + "' is a collection CacheGen has no formatter for; use an array, List<T>, HashSet<T>, Dictionary<K,V>, or an immutable or frozen collection");
         }
@@ -229,7 +257,8 @@ internal sealed partial class ValueWalker
         }
 
         // a tuple's element names are not part of its type: walk ValueTuple<…> itself (fields Item1…, its constructor)
-        return VisitObject(id, canonical, named.IsTupleType && named.TupleUnderlyingType is { } underlyingTuple ? underlyingTuple : named, path);
+        var shape = named.IsTupleType && named.TupleUnderlyingType is { } underlyingTuple ? underlyingTuple : named;
+        return TryReuse(shape, id) ? id : VisitObject(id, canonical, shape, path);
     }
 
     private string? VisitCollection(string id, string canonical, ValueShapeKind kind, string build, ITypeSymbol element, ITypeSymbol? key, string path)
@@ -260,7 +289,13 @@ internal sealed partial class ValueWalker
 
         if (!isSealedShape)
         {
-            cases.AddRange(KnownDerivedTypes(named).Where(d => !SymbolEqualityComparer.Default.Equals(d, named)));
+            foreach (var d in KnownDerivedTypes(named))
+            {
+                if (!SymbolEqualityComparer.Default.Equals(d, named))
+                {
+                    cases.Add(d);
+                }
+            }
         }
 
         if (cases.Count == 0)
@@ -297,8 +332,9 @@ internal sealed partial class ValueWalker
 
         var spec = new ValueTypeSpec(id, canonical, ValueShapeKind.Object, named.IsReferenceType, null, null, null, null, new EquatableArray<ValueMemberSpec>(members), EquatableArray<string>.Empty, hasBody, !isSealedShape);
         _types[id] = spec;
-        foreach (var derived in cases.Skip(hasBody ? 1 : 0))
+        for (int c = hasBody ? 1 : 0; c < cases.Count; c++)
         {
+            var derived = cases[c];
             string derivedId = IdentityOf(derived)[1];
             if (!_types.TryGetValue(derivedId, out var derivedSpec) || !derivedSpec.HasBody)
             {
@@ -318,6 +354,19 @@ internal sealed partial class ValueWalker
         _types[id] = spec with { Cases = new EquatableArray<string>(caseIds) };
         _fingerprints[id] = print.ToString();
         return id;
+    }
+
+    private static bool ImplementsIEnumerable(INamedTypeSymbol named)
+    {
+        foreach (var i in named.AllInterfaces)
+        {
+            if (i.SpecialType == SpecialType.System_Collections_IEnumerable)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private string Add(ValueTypeSpec spec, string fingerprint)
