@@ -599,17 +599,12 @@ public sealed partial class CacheClient
             return false;
         }
 
-        try
+        if (!TryReadHit(method, bytes, payloadStart, createdUnixMs, out T? read))
         {
-            value = DeserializeValue<T>(method, bytes.AsMemory(payloadStart));
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // the general path decodes, counts and logs it
             return false;
         }
 
-        CacheCall.Current?.OnHit(createdUnixMs);
+        value = read!;
         Interlocked.Increment(ref _hits);
         _metrics.Request(RequestResult.Hit, method.Namespace);
         Log.Hit(_logger, fullKey);
@@ -932,17 +927,23 @@ public sealed partial class CacheClient
     private bool TryHit<T>(CachedMethod method, string fullKey, string[]? tags, byte[] bytes, StackExchange.Redis.RedisValue[] reply, out T? value)
     {
         value = default;
-        if (!Envelope.TryMatch(bytes, fullKey, method.SchemaFingerprint, reply, tags, out long createdUnixMs, out int payloadStart))
-        {
-            return false;
-        }
+        return Envelope.TryMatch(bytes, fullKey, method.SchemaFingerprint, reply, tags, out long createdUnixMs, out int payloadStart)
+            && TryReadHit(method, bytes, payloadStart, createdUnixMs, out value);
+    }
 
+    /// <summary>
+    /// The value of an entry that matched in place, from its payload at <paramref name="payloadStart"/>; false when it
+    /// does not read (the general path then decodes, counts and logs it).
+    /// </summary>
+    private bool TryReadHit<T>(CachedMethod method, byte[] bytes, int payloadStart, long createdUnixMs, out T? value)
+    {
         try
         {
             value = DeserializeValue<T>(method, bytes.AsMemory(payloadStart));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
+            value = default;
             return false;
         }
 
@@ -1033,15 +1034,8 @@ public sealed partial class CacheClient
             return;
         }
 
-        if (SerializeValue(method, value) is not { } payload)
+        if (PayloadToWrite(method, value) is not { } payload)
         {
-            return;
-        }
-
-        if (payload.Length > _options.MaxPayloadBytes)
-        {
-            _metrics.Error(StoreErrorType.Oversize, StoreOperation.Write, ns);
-            Log.Oversize(_logger, ns, payload.Length, _options.MaxPayloadBytes);
             return;
         }
 
@@ -1065,6 +1059,24 @@ public sealed partial class CacheClient
             _metrics.Error(StoreErrorType.WriteRejected, StoreOperation.Write, ns);
             Log.WriteRejected(_logger, fullKey);
         }
+    }
+
+    /// <summary>The value's bytes for a write, or null when it is not written: it does not serialize, or it is larger than <see cref="CacheGenOptions.MaxPayloadBytes"/> (counted and logged).</summary>
+    private byte[]? PayloadToWrite<T>(CachedMethod method, T value)
+    {
+        if (SerializeValue(method, value) is not { } payload)
+        {
+            return null;
+        }
+
+        if (payload.Length > _options.MaxPayloadBytes)
+        {
+            _metrics.Error(StoreErrorType.Oversize, StoreOperation.Write, method.Namespace);
+            Log.Oversize(_logger, method.Namespace, payload.Length, _options.MaxPayloadBytes);
+            return null;
+        }
+
+        return payload;
     }
 
     /// <summary>

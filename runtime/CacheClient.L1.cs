@@ -156,15 +156,8 @@ public sealed partial class CacheClient
             return;
         }
 
-        if (SerializeValue(method, value) is not { } payload)
+        if (PayloadToWrite(method, value) is not { } payload)
         {
-            return;
-        }
-
-        if (payload.Length > _options.MaxPayloadBytes)
-        {
-            _metrics.Error(StoreErrorType.Oversize, StoreOperation.Write, ns);
-            Log.Oversize(_logger, ns, payload.Length, _options.MaxPayloadBytes);
             return;
         }
 

@@ -115,20 +115,11 @@ internal sealed class StoreAccessor : IDisposable
     public bool TryBeginRead(string @namespace, string fullKey, string[] stampKeys, out Task<StackExchange.Redis.RedisValue[]> reply, out long started)
     {
         reply = null!;
-        started = 0;
-        if (!_breaker.AllowsCalls)
+        if (!MayBeginRead(@namespace, out started))
         {
-            Refused(StoreErrorType.CircuitOpen, StoreOperation.Read, @namespace);
             return false;
         }
 
-        if (_connection?.FirstConnectPending == true)
-        {
-            Refused(StoreErrorType.Connecting, StoreOperation.Read, @namespace);
-            return false;
-        }
-
-        started = _time.GetTimestamp();
         try
         {
             reply = ((Stores.RedisCacheStore)_store).ReadRawAsync(fullKey, stampKeys);
@@ -136,8 +127,7 @@ internal sealed class StoreAccessor : IDisposable
         }
         catch (Exception e)
         {
-            _metrics.Duration(_time.GetElapsedTime(started).TotalSeconds, StoreOperation.Read);
-            Failed(StoreOperation.Read, @namespace, started, e);
+            BeginReadFailed(@namespace, started, e);
             return false;
         }
     }
@@ -149,6 +139,26 @@ internal sealed class StoreAccessor : IDisposable
     public bool TryBeginGet(string @namespace, string fullKey, out Task<StackExchange.Redis.RedisValue> reply, out long started)
     {
         reply = null!;
+        if (!MayBeginRead(@namespace, out started))
+        {
+            return false;
+        }
+
+        try
+        {
+            reply = ((Stores.RedisCacheStore)_store).GetRawAsync(fullKey);
+            return true;
+        }
+        catch (Exception e)
+        {
+            BeginReadFailed(@namespace, started, e);
+            return false;
+        }
+    }
+
+    /// <summary>The checks before a read is sent (the circuit, the first connect), refusals counted; then its start time.</summary>
+    private bool MayBeginRead(string @namespace, out long started)
+    {
         started = 0;
         if (!_breaker.AllowsCalls)
         {
@@ -163,17 +173,14 @@ internal sealed class StoreAccessor : IDisposable
         }
 
         started = _time.GetTimestamp();
-        try
-        {
-            reply = ((Stores.RedisCacheStore)_store).GetRawAsync(fullKey);
-            return true;
-        }
-        catch (Exception e)
-        {
-            _metrics.Duration(_time.GetElapsedTime(started).TotalSeconds, StoreOperation.Read);
-            Failed(StoreOperation.Read, @namespace, started, e);
-            return false;
-        }
+        return true;
+    }
+
+    /// <summary>A read that failed as it was sent: timed, counted and logged as any failed operation.</summary>
+    private void BeginReadFailed(string @namespace, long started, Exception e)
+    {
+        _metrics.Duration(_time.GetElapsedTime(started).TotalSeconds, StoreOperation.Read);
+        Failed(StoreOperation.Read, @namespace, started, e);
     }
 
     /// <summary>The reply, or a task that fails with <see cref="TimeoutException"/> when it takes longer than the operation timeout.</summary>
