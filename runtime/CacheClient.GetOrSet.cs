@@ -605,9 +605,7 @@ public sealed partial class CacheClient
         }
 
         value = read!;
-        Interlocked.Increment(ref _hits);
-        _metrics.Request(RequestResult.Hit, method.Namespace);
-        Log.Hit(_logger, fullKey);
+        Hit(method.Namespace, fullKey);
         L1FromStore(method, fullKey, tags, start.L1, value, bytes);
         return true;
     }
@@ -774,9 +772,7 @@ public sealed partial class CacheClient
             return false;
         }
 
-        Interlocked.Increment(ref _hits);
-        _metrics.Request(RequestResult.Hit, method.Namespace);
-        Log.Hit(_logger, fullKey);
+        Hit(method.Namespace, fullKey);
         L1FromStore(method, fullKey, tags, start.L1, hit, bytes);
         lookup = new Lookup<T>(true, hit, false, default, null, start.StartedAt, start.AdminEpoch, start.L1);
         return true;
@@ -833,9 +829,7 @@ public sealed partial class CacheClient
             // decoded even when a stamp was missing, so a corrupt entry is still counted and overwritten
             if (TryDecode(method, fullKey, tags, bytes, stamps, out T? value) && !stampMissing)
             {
-                Interlocked.Increment(ref _hits);
-                _metrics.Request(RequestResult.Hit, ns);
-                Log.Hit(_logger, fullKey);
+                Hit(ns, fullKey);
                 L1FromStore(method, fullKey, tags, l1, value, bytes);
                 return new Lookup<T>(true, value, false, header, stamps, startedAt, adminEpoch, l1);
             }
@@ -909,6 +903,14 @@ public sealed partial class CacheClient
         }
 
         return stampKeys;
+    }
+
+    /// <summary>Counts, meters and logs a hit served from the store (an L1 hit at the entry is counted apart).</summary>
+    private void Hit(string ns, string fullKey)
+    {
+        Interlocked.Increment(ref _hits);
+        _metrics.Request(RequestResult.Hit, ns);
+        Log.Hit(_logger, fullKey);
     }
 
     private void Miss(string ns, string fullKey)

@@ -94,9 +94,7 @@ public sealed partial class CacheClient
         long adminEpoch = Volatile.Read(ref _adminEpoch);
         if (snapshot is not null && _l1!.Get(fullKey, method) is { } entry && SameTags(entry.Tags, tags) && L1StoreValue(method, entry, out T? value))
         {
-            Interlocked.Increment(ref _hits);
-            _metrics.Request(RequestResult.Hit, method.Namespace);
-            Log.Hit(_logger, fullKey);
+            Hit(method.Namespace, fullKey);
             CacheCall.Current?.OnHit(entry.CreatedUnixMs);
             return new Lookup<T>(true, value, false, default, null, startedAt, adminEpoch, snapshot);
         }
@@ -148,7 +146,7 @@ public sealed partial class CacheClient
             return;
         }
 
-        if (lookup.AdminEpoch != Volatile.Read(ref _adminEpoch) || !l1.IsStillCurrent(snapshot))
+        if (lookup.AdminEpoch != Volatile.Read(ref _adminEpoch) || !l1.IsCurrent(snapshot))
         {
             // an invalidation (or an operator delete) came during Core: this value may be what it removed
             _metrics.Error(StoreErrorType.WriteRejected, StoreOperation.Write, ns);

@@ -129,7 +129,7 @@ internal sealed class L1Cache
             return null;
         }
 
-        if (now >= entry.ExpiresAt || !IsCurrent(entry.Validated))
+        if (IsDead(entry, now))
         {
             Remove(entry.FullKey, entry);
             return null;
@@ -212,7 +212,8 @@ internal sealed class L1Cache
     /// <summary>Now, in the unit of <see cref="Entry.ExpiresAt"/>: milliseconds on the real clock, else <see cref="_time"/>'s timestamp ticks.</summary>
     public long Now() => _realClock ? Environment.TickCount64 : _time.GetTimestamp();
 
-    private bool IsCurrent(Snapshot s)
+    /// <summary>Whether nothing <paramref name="s"/> covers has been invalidated since it was taken (<see cref="Set"/> checks it again).</summary>
+    public bool IsCurrent(Snapshot s)
     {
         if (s.All != Volatile.Read(ref _all) || s.NamespaceVersion != Volatile.Read(ref s.Namespace.Version) || s.StripeVersion != Volatile.Read(ref _stripes[s.Stripe]))
         {
@@ -287,13 +288,20 @@ internal sealed class L1Cache
     private static Cell Scope(ConcurrentDictionary<string, Cell> scopes, string name) =>
         scopes.TryGetValue(name, out var cell) ? cell : scopes.GetOrAdd(name, static _ => new Cell());
 
-    private void Remove(string fullKey, Entry entry)
+    /// <summary>Removes <paramref name="entry"/> if it is still the one under <paramref name="fullKey"/>, and its bytes; false when it was not.</summary>
+    private bool Remove(string fullKey, Entry entry)
     {
-        if (_entries.TryRemove(new KeyValuePair<string, Entry>(fullKey, entry)))
+        if (!_entries.TryRemove(new KeyValuePair<string, Entry>(fullKey, entry)))
         {
-            Interlocked.Add(ref _bytes, -entry.Size);
+            return false;
         }
+
+        Interlocked.Add(ref _bytes, -entry.Size);
+        return true;
     }
+
+    /// <summary>Whether <paramref name="entry"/> can no longer be served at <paramref name="now"/>: expired, or something it covers was invalidated.</summary>
+    private bool IsDead(Entry entry, long now) => now >= entry.ExpiresAt || !IsCurrent(entry.Validated);
 
     /// <summary>Drops expired and invalidated entries, then the least recently used, down to 90% of both bounds.</summary>
     private void Evict()
@@ -309,7 +317,7 @@ internal sealed class L1Cache
             var live = new List<KeyValuePair<string, Entry>>(_entries.Count);
             foreach (var pair in _entries)
             {
-                if (now >= pair.Value.ExpiresAt || !IsCurrent(pair.Value.Validated))
+                if (IsDead(pair.Value, now))
                 {
                     Remove(pair.Key, pair.Value);
                 }
@@ -393,9 +401,6 @@ internal sealed class L1Cache
 
     // ---- L1 as the embedded store (no Redis): the operator surface over what L1 holds ----
 
-    /// <summary>Whether nothing <paramref name="snapshot"/> covers has been invalidated since it was taken (<see cref="Set"/> checks it again).</summary>
-    public bool IsStillCurrent(Snapshot snapshot) => IsCurrent(snapshot);
-
     /// <summary>
     /// Removes the entries whose full key matches the Redis glob <paramref name="glob"/> (UTF-8, <see cref="GlobPattern"/>'s
     /// rules, as the in-memory store and Redis match) and returns how many of them were live (not expired, not
@@ -413,13 +418,9 @@ internal sealed class L1Cache
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            if (GlobPattern.IsMatch(glob, pair.Key) && _entries.TryRemove(pair))
+            if (GlobPattern.IsMatch(glob, pair.Key) && Remove(pair.Key, pair.Value) && !IsDead(pair.Value, now))
             {
-                Interlocked.Add(ref _bytes, -pair.Value.Size);
-                if (now < pair.Value.ExpiresAt && IsCurrent(pair.Value.Validated))
-                {
-                    removed++;
-                }
+                removed++;
             }
         }
 
@@ -432,7 +433,7 @@ internal sealed class L1Cache
         long now = Now();
         foreach (var pair in _entries)
         {
-            if (now >= pair.Value.ExpiresAt || !IsCurrent(pair.Value.Validated))
+            if (IsDead(pair.Value, now))
             {
                 Remove(pair.Key, pair.Value);
             }
