@@ -94,8 +94,27 @@ public sealed class ReplicaTests(ITestOutputHelper output)
         Assert.False(reader.Store.IsReadOnly);
         Assert.False(stats.ReadOnly);
         Assert.Equal(0, stats.Errors);
-        Assert.Contains(reader.Logger.Collector.GetSnapshot(), e => e.Id.Name == "StoreWritable");
-        Assert.Contains(reader.Logger.Collector.GetSnapshot(), e => e.Id.Name == "InvalidationsReplayed");
+        await AssertLoggedAsync(reader, "StoreWritable");
+        await AssertLoggedAsync(reader, "InvalidationsReplayed");
+    }
+
+    /// <summary>
+    /// Asserts that <paramref name="cache"/> logged an entry named <paramref name="eventName"/>, allowing 10 s for a log
+    /// written on a background path (the replay, the role check) after the state the test waited for; the message lists
+    /// every entry the client logged.
+    /// </summary>
+    private static async Task AssertLoggedAsync(TestCache cache, string eventName)
+    {
+        var elapsed = Stopwatch.StartNew();
+        while (!cache.Logger.Collector.GetSnapshot().Any(e => e.Id.Name == eventName) && elapsed.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+        }
+
+        var log = cache.Logger.Collector.GetSnapshot();
+        Assert.True(
+            log.Any(e => e.Id.Name == eventName),
+            $"no '{eventName}' entry after {elapsed.ElapsedMilliseconds} ms; the client logged:\n" + string.Join("\n", log.Select(e => $"{e.Timestamp:HH:mm:ss.fff} {e.Level} {e.Id.Name}: {e.Message}")));
     }
 
     private static async Task<bool> IsTombstoneAsync(RedisServerFixture server, string key) =>
