@@ -86,6 +86,10 @@ public sealed class InvalidationReplayTests(ITestOutputHelper output)
         bool tombstone = IsTombstone(await server.GetBytesAsync(fullKey));
         int runsBeforeNext = factoryRuns;
         string next = await GetAsync();
+
+        // the miss may return before its write-back landed (the 250 ms budget on a loaded machine): wait for it, so the
+        // next call finds the entry the replay let through, or fails showing why not
+        await cache.WaitForWriteBackAsync(fullKey);
         string cached = await GetAsync();
 
         // assert
