@@ -39,6 +39,10 @@ public sealed class AppConnectionTests(ITestOutputHelper output)
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration["ConnectionStrings:cache"] = server.Configuration;
         builder.Configuration["CacheGen:KeyPrefix"] = TestCache.NewPrefix();
+
+        // as CacheClientRedisTests: with 250 ms a loaded machine can return a miss before its write-back landed (or time a
+        // read out), and "a" is read again at once below; this test is about the connection, not about timeouts
+        builder.Configuration["CacheGen:OperationTimeoutMs"] = "5000";
         switch (setup)
         {
             case "aspire":

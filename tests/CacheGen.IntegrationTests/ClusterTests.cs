@@ -22,7 +22,9 @@ public sealed class ClusterTests(RedisClusterFixture cluster, ITestOutputHelper 
     {
         // arrange: 60 entries with 3 tags, an oracle of versions per key
         var errorsBefore = await cluster.ErrorCountsAsync();
-        using var cache = await TestCache.CreateAsync(cluster.Configuration);
+        // a generous operation timeout: each miss returns once its write-back landed, so the second pass is all hits by
+        // construction (with 250 ms a loaded machine can return a miss before its write-back, or time a read out)
+        using var cache = await TestCache.CreateAsync(cluster.Configuration, o => o.OperationTimeoutMs = 5000);
         var versions = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         string[] keys = [.. Enumerable.Range(0, 60).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture))];
         async Task<List<string>> ReadAllAsync()

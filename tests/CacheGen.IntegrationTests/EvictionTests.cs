@@ -75,7 +75,10 @@ public sealed class EvictionTests(ITestOutputHelper output)
         // The Redis level's rule (a lost stamp reads as "invalidated at an unknown time"); with L1 on, a process holding
         // the value hears of real invalidations on the backplane and does not read the stamps (docs/design.md)
         using var server = RedisServerFixture.Start();
-        using var cache = await TestCache.CreateAsync(server.Configuration, o => o.L1.Enabled = false);
+        // a generous operation timeout: each miss then returns only once its write-back landed, so every read below
+        // finds what the previous one wrote (with 250 ms a loaded machine returned the first miss before its write-back,
+        // and the second read missed: "not cached"), and the misses asserted are the stamps' doing
+        using var cache = await TestCache.CreateAsync(server.Configuration, o => { o.L1.Enabled = false; o.OperationTimeoutMs = 5000; });
         await cache.GetAsync(s_byNamespace, "k", () => "old");
         Assert.Equal("old", await cache.GetAsync(s_byNamespace, "k", () => "not cached"));
 

@@ -85,7 +85,12 @@ public sealed class InvalidationReplayTests(ITestOutputHelper output)
         long replayMs = sinceHeal.ElapsedMilliseconds;
         bool tombstone = IsTombstone(await server.GetBytesAsync(fullKey));
         int runsBeforeNext = factoryRuns;
+        int writeBacksBefore = cache.WriteBacks(fullKey);
         string next = await GetAsync();
+
+        // the miss may return before its write-back landed (the 250 ms budget on a loaded machine): wait for it, so the
+        // next call finds the entry the replay let through, or fails showing why not
+        await cache.WaitForWriteBackAsync(fullKey, writeBacksBefore);
         string cached = await GetAsync();
 
         // assert

@@ -82,7 +82,7 @@ public sealed partial class PatternInvalidationTests(RedisServerFixture server, 
     {
         // arrange
         using var cache = await TestCache.CreateAsync(server.Configuration, o => o.OperationTimeoutMs = 5000);
-        using var neighbour = await TestCache.CreateAsync(server.Configuration, o => o.KeyPrefix = cache.Options.KeyPrefix + "x");
+        using var neighbour = await TestCache.CreateAsync(server.Configuration, o => { o.KeyPrefix = cache.Options.KeyPrefix + "x"; o.OperationTimeoutMs = 5000; });
         var method = new CachedMethod("clear", "Clear.Get", 60, "fp");
         await cache.GetAsync(method, "a", () => "1", ["t"]);
         await cache.GetAsync(method, "b", () => "2");

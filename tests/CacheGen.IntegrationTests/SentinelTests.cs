@@ -16,8 +16,9 @@ public sealed class SentinelTests(RedisSentinelFixture sentinel, ITestOutputHelp
     [RedisFact]
     public async Task ServiceName_WritesGoToThePrimary_HitsAndInvalidationsWork()
     {
-        // arrange
-        using var cache = await TestCache.CreateAsync(sentinel.Configuration);
+        // arrange: a generous operation timeout, so a miss returns once its write-back landed and the second call is a
+        // hit by construction (with 250 ms a loaded machine can return the miss first)
+        using var cache = await TestCache.CreateAsync(sentinel.Configuration, o => o.OperationTimeoutMs = 5000);
         var primary = await sentinel.GetPrimaryAsync();
         int calls = 0;
         string Compute() => "v" + Interlocked.Increment(ref calls).ToString(CultureInfo.InvariantCulture);

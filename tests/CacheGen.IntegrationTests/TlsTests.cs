@@ -19,7 +19,8 @@ public sealed class TlsTests
     {
         using var lab = TlsLab.Create();
         using var server = lab.StartServer();
-        using var cache = await TestCache.CreateAsync($"rediss://localhost:{lab.TlsPort}", o => o.TlsCaCertificatePath = lab.CaPath);
+        // a generous operation timeout, so the miss returns once its write-back landed and the second call is a hit by construction
+        using var cache = await TestCache.CreateAsync($"rediss://localhost:{lab.TlsPort}", o => { o.TlsCaCertificatePath = lab.CaPath; o.OperationTimeoutMs = 5000; });
 
         int calls = 0;
         Assert.Equal(1, await cache.GetAsync(s_method, "k", () => ++calls));

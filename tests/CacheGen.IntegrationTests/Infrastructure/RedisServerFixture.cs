@@ -31,6 +31,14 @@ public sealed class RedisServerFixture : IDisposable
     private static readonly string? s_serverPath = FindOnPath("redis-server");
     private static readonly ConcurrentDictionary<int, Process> s_live = new();
     private static readonly HashSet<int> s_reservedPorts = [];
+
+    /// <summary>
+    /// The lock files that reserve this process's ports against other test processes on the machine (another worktree's
+    /// run, another test assembly): a server stopped for a restart leaves its port free for seconds, and a fixture in
+    /// another process took it once (the restart then failed: "Port 6541 is served by another redis-server").
+    /// </summary>
+    private static readonly Dictionary<int, FileStream> s_portLocks = [];
+    private static readonly string s_portLockDir = Path.Combine(Path.GetTempPath(), "cachegen-redis-ports");
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(15);
 
     private readonly string[] _extraArgs;
@@ -284,6 +292,7 @@ public sealed class RedisServerFixture : IDisposable
             lock (s_reservedPorts)
             {
                 s_reservedPorts.Remove(_port);
+                UnlockPort(_port);
             }
         }
 
@@ -411,6 +420,7 @@ public sealed class RedisServerFixture : IDisposable
             lock (s_reservedPorts)
             {
                 s_reservedPorts.Remove(port);
+                UnlockPort(port);
             }
         }
 
@@ -425,8 +435,14 @@ public sealed class RedisServerFixture : IDisposable
             int port = FirstPort + ((offset + i) % (LastPort - FirstPort + 1));
             lock (s_reservedPorts)
             {
-                if (s_reservedPorts.Contains(port) || !IsFree(port))
+                if (s_reservedPorts.Contains(port) || !TryLockPort(port))
                 {
+                    continue;
+                }
+
+                if (!IsFree(port))
+                {
+                    UnlockPort(port);
                     continue;
                 }
 
@@ -436,6 +452,37 @@ public sealed class RedisServerFixture : IDisposable
         }
 
         throw new InvalidOperationException("No free port in 6500-6599 on 127.0.0.1.");
+    }
+
+    /// <summary>
+    /// Takes the machine-wide lock of <paramref name="port"/>: a file opened without sharing, which .NET holds with an
+    /// exclusive <c>flock</c> on Unix, released when this process closes it or dies. Callers hold <see cref="s_reservedPorts"/>.
+    /// </summary>
+    private static bool TryLockPort(int port)
+    {
+        try
+        {
+            Directory.CreateDirectory(s_portLockDir);
+            var lockFile = new FileStream(Path.Combine(s_portLockDir, port.ToString(CultureInfo.InvariantCulture) + ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            s_portLocks[port] = lockFile;
+            return true;
+        }
+        catch (IOException)
+        {
+            return false; // another test process holds this port
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false; // a lock file of another user: not ours to take
+        }
+    }
+
+    private static void UnlockPort(int port)
+    {
+        if (s_portLocks.Remove(port, out var lockFile))
+        {
+            lockFile.Dispose();
+        }
     }
 
     private static bool IsFree(int port)

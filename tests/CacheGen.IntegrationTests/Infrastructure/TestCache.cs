@@ -60,6 +60,41 @@ internal sealed class TestCache : IDisposable
         return cache;
     }
 
+    /// <summary>Counts the write-backs of <paramref name="fullKey"/> that landed so far (its <c>CacheSet</c> events, id 3).</summary>
+    public int WriteBacks(string fullKey)
+    {
+        string quoted = "'" + fullKey + "'";
+        return Logger.Collector.GetSnapshot().Count(e => e.Id.Id == 3 && e.Message.Contains(quoted, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Waits until a write-back of <paramref name="fullKey"/> has landed after the <paramref name="writeBacksBefore"/>
+    /// counted before the miss (<see cref="WriteBacks"/>): its <c>CacheSet</c> (event 3), which the client logs once Redis
+    /// accepted the entry. A miss waits for its write-back only what is left of its operation timeout (250 ms by default)
+    /// and the write goes on in the background after that, so on a loaded machine the call can return before the entry is
+    /// in Redis: a test that needs it there waits for this instead of assuming it.
+    /// </summary>
+    /// <param name="fullKey">The entry's full key (<see cref="CacheClient.GetFullKey"/>).</param>
+    /// <param name="writeBacksBefore">The write-backs of the key counted before the miss.</param>
+    /// <param name="bound">How long to wait; 10 s by default.</param>
+    public async Task WaitForWriteBackAsync(string fullKey, int writeBacksBefore = 0, TimeSpan? bound = null)
+    {
+        var limit = bound ?? TimeSpan.FromSeconds(10);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        string quoted = "'" + fullKey + "'";
+        while (WriteBacks(fullKey) <= writeBacksBefore)
+        {
+            if (waited.Elapsed > limit)
+            {
+                var log = Logger.Collector.GetSnapshot().Where(e => e.Message.Contains(quoted, StringComparison.Ordinal) || e.Level >= LogLevel.Warning)
+                    .Select(e => $"{e.Level} {e.Id.Id}/{e.Id.Name}: {e.Message} {e.Exception?.GetType().Name} {e.Exception?.Message}");
+                throw new Xunit.Sdk.XunitException($"no write-back of {fullKey} landed within {limit.TotalSeconds} s (after {writeBacksBefore}); {Client.GetStatistics()}; log: {string.Join(" | ", log)}");
+            }
+
+            await Task.Delay(5);
+        }
+    }
+
     /// <summary>Calls <see cref="CacheClient.GetOrSetAsync{TState, T}"/> with a synchronous factory.</summary>
     public ValueTask<T> GetAsync<T>(CachedMethod method, string key, Func<T> factory, string[]? tags = null) =>
         Client.GetOrSetAsync(method, key, tags, factory, static (f, _) => new ValueTask<T>(f()));
