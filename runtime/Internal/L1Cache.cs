@@ -301,7 +301,34 @@ internal sealed class L1Cache
     }
 
     /// <summary>Whether <paramref name="entry"/> can no longer be served at <paramref name="now"/>: expired, or something it covers was invalidated.</summary>
-    private bool IsDead(Entry entry, long now) => now >= entry.ExpiresAt || !IsCurrent(entry.Validated);
+    private bool IsDead(Entry entry, long now) => now >= entry.ExpiresAt || !IsCurrent(entry);
+
+    /// <summary>
+    /// As <see cref="IsCurrent(Snapshot)"/>, for the versions <paramref name="e"/> was validated under, which it carries
+    /// in its own fields: a hit reads no second object (the snapshot was one more dependent cache miss per hit, and
+    /// under 64 callers on 10,000 keys its check was 15% of the hit in perf).
+    /// </summary>
+    private bool IsCurrent(Entry e)
+    {
+        if (e.All != Volatile.Read(ref _all) || e.NamespaceVersion != Volatile.Read(ref e.Namespace.Version) || e.StripeVersion != Volatile.Read(ref _stripes[e.Stripe]))
+        {
+            return false;
+        }
+
+        if (e.TagCells is { } cells)
+        {
+            long[] versions = e.TagVersions!;
+            for (int i = 0; i < cells.Length; i++)
+            {
+                if (versions[i] != Volatile.Read(ref cells[i].Version) || Volatile.Read(ref cells[i].Retired))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>Drops expired and invalidated entries, then the least recently used, down to 90% of both bounds.</summary>
     private void Evict()
@@ -367,7 +394,10 @@ internal sealed class L1Cache
     /// <summary>The versions a lookup saw before it read the store.</summary>
     internal sealed record Snapshot(long All, Cell Namespace, long NamespaceVersion, int Stripe, long StripeVersion, Cell[]? Tags, long[]? TagVersions);
 
-    /// <summary>One value in the process.</summary>
+    /// <summary>
+    /// One value in the process, with the versions it was validated under (the <see cref="Snapshot"/> its lookup took,
+    /// copied into the entry's own fields so that a hit's check reads one object).
+    /// </summary>
     internal sealed class Entry(string fullKey, CachedMethod method, string[]? tags, Snapshot validated, bool hasInstance, object? instance, byte[]? bytes, long size, long expiresAt, long createdUnixMs)
     {
         /// <summary>Gets the full key the entry is stored under (a hit needs it only for traces and queued invalidations).</summary>
@@ -376,8 +406,6 @@ internal sealed class L1Cache
         public CachedMethod Method { get; } = method;
 
         public string[]? Tags { get; } = tags;
-
-        public Snapshot Validated { get; } = validated;
 
         /// <summary>Gets whether <see cref="Instance"/> is the value (a deeply immutable type), rather than <see cref="Bytes"/>.</summary>
         public bool HasInstance { get; } = hasInstance;
@@ -392,6 +420,21 @@ internal sealed class L1Cache
 
         /// <summary>Gets when the store's entry was written (Unix ms), for the remaining TTL a hit reports.</summary>
         public long CreatedUnixMs { get; } = createdUnixMs;
+
+        /// <summary>Gets the all-counter it was validated under (<see cref="Snapshot.All"/>, as the versions below: see <see cref="IsCurrent(Entry)"/>).</summary>
+        public long All { get; } = validated.All;
+
+        public Cell Namespace { get; } = validated.Namespace;
+
+        public long NamespaceVersion { get; } = validated.NamespaceVersion;
+
+        public int Stripe { get; } = validated.Stripe;
+
+        public long StripeVersion { get; } = validated.StripeVersion;
+
+        public Cell[]? TagCells { get; } = validated.Tags;
+
+        public long[]? TagVersions { get; } = validated.TagVersions;
 
         public long LastUsed;
 
