@@ -153,8 +153,12 @@ internal sealed class L1Cache
         return entry;
     }
 
-    /// <summary>Stores an entry validated under <paramref name="snapshot"/>, unless an invalidation came since (then nothing is stored).</summary>
-    public void Set(string fullKey, CachedMethod method, string[]? tags, Snapshot snapshot, bool hasInstance, object? instance, byte[]? bytes, long valueBytes, TimeSpan ttl, long createdUnixMs = 0)
+    /// <summary>
+    /// Stores an entry validated under <paramref name="snapshot"/>, unless an invalidation came since (then nothing is
+    /// stored). <paramref name="completedTask"/>: a completed <c>Task&lt;T&gt;</c> of <paramref name="instance"/> (see
+    /// <see cref="Entry.CompletedTask"/>), made by the caller, which knows T; else a hit makes it.
+    /// </summary>
+    public void Set(string fullKey, CachedMethod method, string[]? tags, Snapshot snapshot, bool hasInstance, object? instance, byte[]? bytes, long valueBytes, TimeSpan ttl, long createdUnixMs = 0, object? completedTask = null)
     {
         if (ttl <= TimeSpan.Zero || !IsCurrent(snapshot))
         {
@@ -168,9 +172,18 @@ internal sealed class L1Cache
             return;
         }
 
-        var entry = new Entry(fullKey, method, tags, snapshot, hasInstance, instance, bytes, size, now + (long)(ttl.TotalSeconds * (_realClock ? 1000 : _time.TimestampFrequency)), createdUnixMs) { LastUsed = _realClock ? now : System.Diagnostics.Stopwatch.GetTimestamp() };
+        // the key copied here, then the entry, then (in AddOrUpdate) the map's node: made one after another, so they lie
+        // side by side in memory (the GC keeps survivors in allocation order), and a hit's key compare, entry and task
+        // read neighbouring lines instead of objects made at different times of the miss (the lookup's key string was
+        // made before the store read, with the read's and the value's objects in between)
+        string key = new(fullKey.AsSpan());
+        var entry = new Entry(key, method, tags, snapshot, hasInstance, instance, bytes, size, now + (long)(ttl.TotalSeconds * (_realClock ? 1000 : _time.TimestampFrequency)), createdUnixMs)
+        {
+            LastUsed = _realClock ? now : System.Diagnostics.Stopwatch.GetTimestamp(),
+            CompletedTask = completedTask,
+        };
         Interlocked.Add(ref _bytes, size);
-        _entries.AddOrUpdate(fullKey, entry, (_, old) =>
+        _entries.AddOrUpdate(key, entry, (_, old) =>
         {
             Interlocked.Add(ref _bytes, -old.Size);
             return entry;
@@ -438,7 +451,10 @@ internal sealed class L1Cache
 
         public long LastUsed;
 
-        /// <summary>A completed <c>Task&lt;T&gt;</c> of <see cref="Instance"/>, made on the first hit that asks, so later hits of a <c>Task</c>-returning method allocate nothing.</summary>
+        /// <summary>
+        /// A completed <c>Task&lt;T&gt;</c> of <see cref="Instance"/>, so that hits of a <c>Task</c>-returning method allocate
+        /// nothing: made by <see cref="Set"/>'s caller next to the entry (it knows T), else on the first hit that asks.
+        /// </summary>
         public object? CompletedTask;
     }
 
