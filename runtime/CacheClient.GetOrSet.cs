@@ -650,14 +650,9 @@ public sealed partial class CacheClient
             var write = WriteBackAsync(method, fullKey, tags, lookup, value);
             if (!write.IsCompleted && budget > TimeSpan.Zero)
             {
-                try
-                {
-                    await write.WaitAsync(budget, _time).ConfigureAwait(false);
-                }
-                catch (TimeoutException)
-                {
-                    // it goes on in the background under its own timeout; it never throws
-                }
+                // it goes on in the background under its own timeout and never throws: the budget running out ends
+                // this wait without an exception (a frozen store would otherwise throw one per miss)
+                await write.WaitAsync(budget, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
 

@@ -165,7 +165,7 @@ public sealed partial class CacheClient
 
         // as Keep: the instance only when the generated formatter (which refuses any type outside the proven ones) wrote it
         bool instance = method is CachedMethod<T> { IsDeeplyImmutable: true };
-        l1.Set(fullKey, method, tags, snapshot, instance, instance ? value : null, instance ? null : payload, payload.Length, ttl, created);
+        l1.Set(fullKey, method, tags, snapshot, instance, instance ? value : null, instance ? null : payload, payload.Length, ttl, created, instance ? Task.FromResult(value) : null);
         if (lookup.AdminEpoch != Volatile.Read(ref _adminEpoch))
         {
             // an operator delete began while this was set: its pass over L1 may have run before the set
@@ -351,7 +351,7 @@ public sealed partial class CacheClient
         {
             // the value was written or read by the generated formatter, which refuses any runtime type outside the
             // proven ones: this instance is one of them, and no caller can change it
-            _l1!.Set(fullKey, method, tags, snapshot, true, value, null, payload.Length, ttl, createdUnixMs);
+            _l1!.Set(fullKey, method, tags, snapshot, true, value, null, payload.Length, ttl, createdUnixMs, Task.FromResult(value));
         }
         else
         {
