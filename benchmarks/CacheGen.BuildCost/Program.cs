@@ -87,6 +87,16 @@ for (int pass = 1; pass <= passes; pass++)
     genThreadAllocated = GC.GetAllocatedBytesForCurrentThread() - genThreadAllocated;
     var genJitted = genJit.Stop();
 
+    // BUILDCOST_DUMP=DIR: the files CacheGen generated in pass 1, written to DIR (for a diff between two versions)
+    if (pass == 1 && Environment.GetEnvironmentVariable("BUILDCOST_DUMP") is { Length: > 0 } dump)
+    {
+        Directory.CreateDirectory(dump);
+        foreach (var tree in cgOutput.SyntaxTrees.Where(t => !trees.Contains(t)))
+        {
+            File.WriteAllText(Path.Combine(dump, Path.GetFileName(tree.FilePath)), tree.ToString());
+        }
+    }
+
     // the analyzers see what a build gives them: the compilation with every generator's output, already bound
     var fullDriver = CSharpGeneratorDriver.Create(frameworkGenerators.Prepend(new CacheGenGenerator().AsSourceGenerator()), parseOptions: parseOptions);
     fullDriver.RunGeneratorsAndUpdateCompilation(NewCompilation(), out var output, out _);
