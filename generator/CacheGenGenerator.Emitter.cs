@@ -55,7 +55,13 @@ public sealed partial class CacheGenGenerator
             bool isAsyncInvalidation = spec.Cache is null && spec.Invalidations.Count > 0 && spec.ReturnKind is not (ReturnKind.Sync or ReturnKind.Void);
             w.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"CacheGen\", \"{Version}\")]");
             string modifiers = spec.Modifiers.Length == 0 ? string.Empty : spec.Modifiers + " ";
-            string parameters = string.Join(", ", spec.Parameters.Select(p => (p.IsThis ? "this " : string.Empty) + (p.IsParams ? "params " : string.Empty) + p.RefKind + p.Type + " " + p.Name));
+            var declared = new List<string>(spec.Parameters.Count);
+            foreach (var p in spec.Parameters)
+            {
+                declared.Add((p.IsThis ? "this " : string.Empty) + (p.IsParams ? "params " : string.Empty) + p.RefKind + p.Type + " " + p.Name);
+            }
+
+            string parameters = string.Join(", ", declared);
             w.WriteLine($"{modifiers}{(isAsyncInvalidation ? "async " : string.Empty)}partial {spec.ReturnType} {spec.Name}{spec.TypeParameters}({parameters})");
             w.Indentation++;
             foreach (string constraint in spec.Constraints)
@@ -86,7 +92,7 @@ public sealed partial class CacheGenGenerator
             else
             {
                 w.WriteLine("// not cached: the CacheGen analyzers report why");
-                w.WriteLine($"{(spec.ReturnKind == ReturnKind.Void ? string.Empty : "return ")}{CoreCall(spec, p => p.RefKind + p.Name)};");
+                w.WriteLine($"{(spec.ReturnKind == ReturnKind.Void ? string.Empty : "return ")}{CoreCall(spec, CoreArguments.AsPassed)};");
             }
 
             w.CloseBlock();
@@ -219,27 +225,51 @@ public sealed partial class CacheGenGenerator
 
         private static void EmitCached(SourceWriter w, MethodSpec spec, CacheSpec cache)
         {
+            // loops, no lambdas or LINQ over tuples: this runs for every cached method, and each of those was JIT-compiled
+            // in every cold build
             int temp = 0;
-            bool isTemplate = cache.Key.Any(s => s.Literal is not null) || cache.Identity.Contains("{");
+            bool isTemplate = cache.Identity.Contains("{");
+            foreach (var segment in cache.Key)
+            {
+                isTemplate |= segment.Literal is not null;
+            }
+
             EmitKey(w, "__key", isTemplate ? string.Empty : cache.Identity, cache.Key, spec.KeyTypeArguments, ref temp);
 
             bool sync = spec.ReturnKind == ReturnKind.Sync;
-            var items = new List<(string Name, string Value)>();
+
+            // what the lambdas get as their state: the instance, then the parameters (not the token of an async call)
+            var items = new List<string>();
             if (!spec.IsStatic)
             {
-                items.Add(("__self", "this"));
+                items.Add("__self: this");
             }
 
-            items.AddRange(spec.Parameters.Where(p => sync || !p.IsCancellationToken).Select(p => (p.Name, p.Name)));
+            string? single = spec.IsStatic ? null : "this";
+            string? token = null;
+            foreach (var p in spec.Parameters)
+            {
+                if (sync || !p.IsCancellationToken)
+                {
+                    items.Add(p.Name + ": " + p.Name);
+                    single ??= p.Name;
+                }
+
+                if (p.IsCancellationToken)
+                {
+                    token ??= p.Name;
+                }
+            }
+
             string state = items.Count switch
             {
                 0 => "(object?)null",
-                1 => items[0].Value,
-                _ => "(" + string.Join(", ", items.Select(i => i.Name + ": " + i.Value)) + ")",
+                1 => single!,
+                _ => "(" + string.Join(", ", items) + ")",
             };
-            string Access(string name) => items.Count == 1 ? "__state" : "__state." + name;
-            string core = CoreCall(spec, p => p.IsCancellationToken && !sync ? "__ct" : Access(p.Name), spec.IsStatic ? null : Access("__self"));
-            string token = spec.Parameters.FirstOrDefault(p => p.IsCancellationToken)?.Name ?? "default";
+            int stateItems = items.Count;
+            string core = CoreCall(spec, sync ? CoreArguments.FromState : CoreArguments.FromStateAndToken, stateItems, spec.IsStatic ? null : StateAccess("__self", stateItems));
+            token ??= "default";
             string client = spec.ClientAccess;
             string factory = sync
                 ? $"static __state => {core}"
@@ -264,10 +294,16 @@ public sealed partial class CacheGenGenerator
                 w.OpenBlock();
                 for (int i = 0; i < cache.Tags.Count; i++)
                 {
-                    EmitKey(w, "__tag" + i, string.Empty, cache.Tags[i], EquatableArray<string>.Empty, ref temp, Access);
+                    EmitKey(w, "__tag" + i, string.Empty, cache.Tags[i], EquatableArray<string>.Empty, ref temp, stateItems);
                 }
 
-                w.WriteLine("return new string[] { " + string.Join(", ", Enumerable.Range(0, cache.Tags.Count).Select(i => "__tag" + i)) + " };");
+                var tagVariables = new List<string>(cache.Tags.Count);
+                for (int i = 0; i < cache.Tags.Count; i++)
+                {
+                    tagVariables.Add("__tag" + i.ToString(CultureInfo.InvariantCulture));
+                }
+
+                w.WriteLine("return new string[] { " + string.Join(", ", tagVariables) + " };");
                 w.CloseBlock(",");
             }
 
@@ -331,7 +367,7 @@ public sealed partial class CacheGenGenerator
                 }
             }
 
-            string core = CoreCall(spec, p => p.Name);
+            string core = CoreCall(spec, CoreArguments.Names);
             bool hasValue = spec.ReturnKind is ReturnKind.Sync or ReturnKind.Task or ReturnKind.ValueTask;
             string assign = hasValue ? "var __result = " : string.Empty;
 
@@ -350,7 +386,7 @@ public sealed partial class CacheGenGenerator
 
         /// <summary>Writes statements that build <paramref name="variable"/> as a string from key segments.</summary>
         /// <remarks><paramref name="parameter"/> maps a parameter's name to the expression that reads it (a lambda's state), when it is not in scope.</remarks>
-        private static void EmitKey(SourceWriter w, string variable, string identity, EquatableArray<KeySegmentSpec> segments, EquatableArray<string> typeArguments, ref int temp, System.Func<string, string>? parameter = null)
+        private static void EmitKey(SourceWriter w, string variable, string identity, EquatableArray<KeySegmentSpec> segments, EquatableArray<string> typeArguments, ref int temp, int stateItems = -1)
         {
             int start = 0;
             if (identity.Length == 0 && segments.Count > 0 && segments[0].Literal is { } head)
@@ -369,7 +405,7 @@ public sealed partial class CacheGenGenerator
             if (start == segments.Count - 1 && typeArguments.Count == 0 && segments[start] is { Literal: null, Path.Count: 1, Value: { Kind: KeyValueKind.Direct, Shape: "System.Int32" or "System.Int64" } } integer)
             {
                 // the identity and one integer parameter: the same key, in one allocation
-                string root = parameter?.Invoke(integer.Path[0]) ?? integer.Path[0];
+                string root = stateItems < 0 ? integer.Path[0] : StateAccess(integer.Path[0], stateItems);
                 w.WriteLine($"string {variable} = {KnownNames.CacheKeyBuilder}.Join({Literal(identity)}, {root});");
                 return;
             }
@@ -391,7 +427,7 @@ public sealed partial class CacheGenGenerator
                 }
                 else
                 {
-                    EmitPath(w, builder, segment, parameter?.Invoke(segment.Path[0]) ?? segment.Path[0], ref temp);
+                    EmitPath(w, builder, segment, stateItems < 0 ? segment.Path[0] : StateAccess(segment.Path[0], stateItems), ref temp);
                 }
             }
 
@@ -490,11 +526,42 @@ public sealed partial class CacheGenGenerator
             }
         }
 
-        private static string CoreCall(MethodSpec spec, System.Func<ParameterSpec, string> argument, string? self = null)
+        /// <summary>How <see cref="CoreCall"/> passes each parameter to Core.</summary>
+        private enum CoreArguments
+        {
+            /// <summary>With its ref kind (<c>ref x</c>): the pass-through body.</summary>
+            AsPassed,
+
+            /// <summary>By name: the invalidating body.</summary>
+            Names,
+
+            /// <summary>From the lambda's state: the sync cached body.</summary>
+            FromState,
+
+            /// <summary>From the lambda's state, the token from the lambda's own parameter (<c>__ct</c>): the async cached body.</summary>
+            FromStateAndToken,
+        }
+
+        private static string CoreCall(MethodSpec spec, CoreArguments arguments, int stateItems = 0, string? self = null)
         {
             string target = spec.IsStatic ? string.Empty : (self ?? "this") + ".";
-            return $"{target}{spec.Name}{KnownNames.CoreSuffix}{spec.TypeParameters}({string.Join(", ", spec.Parameters.Select(argument))})";
+            var passed = new List<string>(spec.Parameters.Count);
+            foreach (var p in spec.Parameters)
+            {
+                passed.Add(arguments switch
+                {
+                    CoreArguments.AsPassed => p.RefKind + p.Name,
+                    CoreArguments.Names => p.Name,
+                    _ when p.IsCancellationToken && arguments == CoreArguments.FromStateAndToken => "__ct",
+                    _ => StateAccess(p.Name, stateItems),
+                });
+            }
+
+            return $"{target}{spec.Name}{KnownNames.CoreSuffix}{spec.TypeParameters}({string.Join(", ", passed)})";
         }
+
+        /// <summary>How a lambda reads a parameter (or <c>__self</c>) from its state: the state itself when it holds one item.</summary>
+        private static string StateAccess(string name, int stateItems) => stateItems == 1 ? "__state" : "__state." + name;
 
         private static string Literal(string value) => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(value, quote: true);
     }

@@ -456,6 +456,16 @@ public sealed partial class CacheGenGenerator
         /// </summary>
         internal static bool IsSecretName(string name)
         {
+            // every secret word or pair below needs one of these in the lowered name: most names have none, and are
+            // answered without splitting them into words
+            if (!ContainsLowered(name, "passw") && !ContainsLowered(name, "pwd") && !ContainsLowered(name, "passphrase")
+                && !ContainsLowered(name, "secret") && !ContainsLowered(name, "jwt") && !ContainsLowered(name, "pin")
+                && !ContainsLowered(name, "credential") && !ContainsLowered(name, "key") && !ContainsLowered(name, "string")
+                && !ContainsLowered(name, "token"))
+            {
+                return false;
+            }
+
             var words = Words(name);
             for (int i = 0; i < words.Count; i++)
             {
@@ -476,6 +486,26 @@ public sealed partial class CacheGenGenerator
                 {
                     string? previous = i > 0 ? words[i - 1] : null;
                     return previous is not ("continuation" or "page" or "paging" or "next" or "cursor" or "cancellation" or "cancel" or "resume" or "sync");
+                }
+            }
+
+            return false;
+        }
+
+        // whether name, lowered as Words lowers it, contains the lower-case word
+        private static bool ContainsLowered(string name, string word)
+        {
+            for (int start = 0; start + word.Length <= name.Length; start++)
+            {
+                int i = 0;
+                while (i < word.Length && char.ToLowerInvariant(name[start + i]) == word[i])
+                {
+                    i++;
+                }
+
+                if (i == word.Length)
+                {
+                    return true;
                 }
             }
 

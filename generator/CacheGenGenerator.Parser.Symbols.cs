@@ -23,6 +23,21 @@ public sealed partial class CacheGenGenerator
             ISymbol? current = symbol;
             while (current is not null && !(current is INamespaceSymbol { IsGlobalNamespace: true }))
             {
+                // a generic type's MetadataName (List`1) is a new string per read: its Name must end the segment first
+                // (a metadata name is the name, or the name and an arity suffix), so most mismatches allocate nothing
+                string simple = current.Name;
+                int segment = end;
+                while (segment > 0 && fullName[segment - 1] is not ('.' or '+'))
+                {
+                    segment--;
+                }
+
+                if (end - segment < simple.Length || string.CompareOrdinal(fullName, segment, simple, 0, simple.Length) != 0
+                    || (end - segment > simple.Length && fullName[segment + simple.Length] != '`'))
+                {
+                    return false;
+                }
+
                 string name = current.MetadataName;
                 int start = end - name.Length;
                 if (start < 0 || string.CompareOrdinal(fullName, start, name, 0, name.Length) != 0)
@@ -214,16 +229,29 @@ public sealed partial class CacheGenGenerator
         internal static bool IsGeneratedByCacheGen(IMethodSymbol implementation) =>
             implementation.DeclaringSyntaxReferences.All(r => r.SyntaxTree.FilePath.Replace('\\', '/').Contains("CacheGen.Generator/"));
 
+        // once per type: every annotated method of a service asks (held weakly by the type symbol, as s_clients)
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<INamedTypeSymbol, object> s_partial = new();
+        private static readonly object s_isPartial = true;
+        private static readonly object s_isNotPartial = false;
+
         private static bool IsPartial(INamedTypeSymbol type, CancellationToken ct)
         {
-            if (type.DeclaringSyntaxReferences.Length == 0)
+            ct.ThrowIfCancellationRequested();
+            return s_partial.GetValue(type, static t => IsPartialUncached(t) ? s_isPartial : s_isNotPartial) == s_isPartial;
+        }
+
+        // the declarations' syntax is already parsed: reading it is not worth a cancellation check
+        private static bool IsPartialUncached(INamedTypeSymbol type)
+        {
+            var references = type.DeclaringSyntaxReferences;
+            if (references.Length == 0)
             {
                 return false;
             }
 
-            foreach (var reference in type.DeclaringSyntaxReferences)
+            foreach (var reference in references)
             {
-                if (reference.GetSyntax(ct) is not TypeDeclarationSyntax declaration || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                if (reference.GetSyntax() is not TypeDeclarationSyntax declaration || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
                 {
                     return false;
                 }

@@ -207,7 +207,11 @@ public sealed partial class CacheGenGenerator
                     return null;
                 }
 
-                containing.Insert(0, new ContainingTypeSpec(TypeKeyword(type), TypeNameWithParameters(type)));
+                // problems only (the analyzers): the containing types' declarations are only emitted, never checked
+                if (!problemsOnly)
+                {
+                    containing.Insert(0, new ContainingTypeSpec(TypeKeyword(type), TypeNameWithParameters(type)));
+                }
             }
 
             if (syntax.Modifiers.Any(SyntaxKind.AsyncKeyword))
@@ -267,8 +271,8 @@ public sealed partial class CacheGenGenerator
                 problems.Add(DiagnosticDescriptors.UnsupportedReturnType, location, method.Name, verb, method.ReturnType.ToDisplayString(), "has no value to cache; use Task<T>, ValueTask<T> or T");
             }
 
-            // problems only (the analyzers): ParseCache and the key checks read the containing types, parameters, body
-            // and return kind; the strings only the emitter uses are left empty
+            // problems only (the analyzers): ParseCache and the key checks read the parameters, body and return kind;
+            // the containing types and the strings only the emitter uses are left empty
             var typeArguments = new List<string>();
             string ns = string.Empty;
             string hint = string.Empty;

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using CacheGen.Generator.Model;
 using Microsoft.CodeAnalysis;
@@ -11,70 +12,136 @@ namespace CacheGen.Analyzers;
 /// that can never match (namespace, template or type identity), placeholder types written differently, long-lived
 /// namespaces nothing invalidates.
 /// </summary>
+/// <remarks>
+/// Each check looks its targets up in tables built once (one pass over the cached uses, one over the invalidations)
+/// instead of scanning every cached use per invalidation; the tables keep the first use in the same order the scans
+/// found it, so every diagnostic names the same method. No LINQ grouping over a value-tuple key: its generic code
+/// over a struct was JIT-compiled in every cold build.
+/// </remarks>
 internal static class CacheConsistency
 {
     public static void Report(CompilationAnalysisContext context, List<CacheUseSpec> uses)
     {
-        // deterministic order, whatever order the symbol actions ran in
+        // deterministic order, whatever order the symbol actions ran in (OrderBy is stable: ties keep their order)
         var cached = uses.Where(u => u.IsCached && u.CacheNamespace is not null).OrderBy(u => u.MethodDisplay, System.StringComparer.Ordinal).ToList();
         var invalidations = uses.Where(u => !u.IsCached).OrderBy(u => u.MethodDisplay, System.StringComparer.Ordinal).ToList();
-        Location At(CacheUseSpec use) => use.Location?.ToLocation(context.Compilation) ?? Location.None;
 
-        foreach (var group in cached.Where(c => c.Key is not null).GroupBy(c => (c.CacheNamespace, c.Key!.Pattern, c.Key.TypeIdentity)))
+        // the cached uses by key shape (namespace, pattern, type identity), each group in order; groups in order of first use
+        var byShape = new Dictionary<string, List<CacheUseSpec>>(System.StringComparer.Ordinal);
+        var shapes = new List<List<CacheUseSpec>>();
+        var namespaces = new HashSet<string>(System.StringComparer.Ordinal);
+
+        // every tag pattern of a cached use: the first use that has it, and its first tag with it
+        var tagOwners = new Dictionary<string, KeyValuePair<CacheUseSpec, KeyShapeSpec>>(System.StringComparer.Ordinal);
+        foreach (var use in cached)
         {
-            var first = group.First();
-            foreach (var other in group.Skip(1))
+            namespaces.Add(use.CacheNamespace!);
+            if (use.Key is { } key)
             {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.CollidingKeys, At(other), other.MethodName, first.MethodName, group.Key.Pattern, group.Key.CacheNamespace));
+                string shape = Shape(use.CacheNamespace!, key);
+                if (!byShape.TryGetValue(shape, out var group))
+                {
+                    byShape[shape] = group = new List<CacheUseSpec>();
+                    shapes.Add(group);
+                }
+
+                group.Add(use);
+            }
+
+            foreach (var tag in use.Tags)
+            {
+                if (!tagOwners.ContainsKey(tag.Pattern))
+                {
+                    tagOwners[tag.Pattern] = new KeyValuePair<CacheUseSpec, KeyShapeSpec>(use, tag);
+                }
             }
         }
 
-        var namespaces = new HashSet<string>(cached.Select(c => c.CacheNamespace!));
-        var tagPatterns = new HashSet<string>(cached.SelectMany(c => c.Tags).Select(t => t.Pattern));
+        foreach (var group in shapes)
+        {
+            var first = group[0];
+            for (int i = 1; i < group.Count; i++)
+            {
+                var other = group[i];
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.CollidingKeys, At(context, other), other.MethodName, first.MethodName, first.Key!.Pattern, first.CacheNamespace));
+            }
+        }
+
+        // what the invalidations reach: whole namespaces, key shapes, tag patterns
+        var wholeNamespaces = new HashSet<string>(System.StringComparer.Ordinal);
+        var invalidatedShapes = new HashSet<string>(System.StringComparer.Ordinal);
+        var invalidatedTags = new HashSet<string>(System.StringComparer.Ordinal);
         foreach (var invalidation in invalidations)
         {
             if (invalidation.CacheNamespace is { } ns && !namespaces.Contains(ns))
             {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnknownInvalidationTarget, At(invalidation), invalidation.MethodName, "namespace", ns));
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnknownInvalidationTarget, At(context, invalidation), invalidation.MethodName, "namespace", ns));
             }
             else if (invalidation.CacheNamespace is { } keyNs && invalidation.Key is { } key)
             {
                 // one rule on both sides: the template's shape and the type identity the key carries must both match
-                var match = cached.FirstOrDefault(c => c.CacheNamespace == keyNs && c.Key is { } k && k.Pattern == key.Pattern && k.TypeIdentity == key.TypeIdentity);
-                if (match is null)
+                if (!byShape.TryGetValue(Shape(keyNs, key), out var targets))
                 {
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidationKeyMatchesNothing, At(invalidation), key.Template, invalidation.MethodName, keyNs));
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidationKeyMatchesNothing, At(context, invalidation), key.Template, invalidation.MethodName, keyNs));
                 }
                 else
                 {
-                    ReportTypeMismatch(context, At(invalidation), invalidation, key, match, match.Key!);
+                    ReportTypeMismatch(context, At(context, invalidation), invalidation, key, targets[0], targets[0].Key!);
                 }
             }
 
             foreach (var tag in invalidation.Tags)
             {
-                if (!tagPatterns.Contains(tag.Pattern))
+                invalidatedTags.Add(tag.Pattern);
+                if (!tagOwners.TryGetValue(tag.Pattern, out var owner))
                 {
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnknownInvalidationTarget, At(invalidation), invalidation.MethodName, "tag", tag.Template));
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnknownInvalidationTarget, At(context, invalidation), invalidation.MethodName, "tag", tag.Template));
                 }
-                else if (cached.FirstOrDefault(c => c.Tags.Any(t => t.Pattern == tag.Pattern)) is { } owner)
+                else
                 {
-                    ReportTypeMismatch(context, At(invalidation), invalidation, tag, owner, owner.Tags.First(t => t.Pattern == tag.Pattern));
+                    ReportTypeMismatch(context, At(context, invalidation), invalidation, tag, owner.Key, owner.Value);
+                }
+            }
+
+            if (invalidation.CacheNamespace is { } reached)
+            {
+                if (invalidation.Key is { } reachedKey)
+                {
+                    invalidatedShapes.Add(Shape(reached, reachedKey));
+                }
+                else
+                {
+                    wholeNamespaces.Add(reached);
                 }
             }
         }
 
-        foreach (var use in cached.Where(c => c.TtlSeconds > 3600))
+        foreach (var use in cached)
         {
-            bool invalidated = invalidations.Any(i =>
-                (i.CacheNamespace == use.CacheNamespace && (i.Key is null || (i.Key.Pattern == use.Key?.Pattern && i.Key.TypeIdentity == use.Key.TypeIdentity)))
-                || i.Tags.Any(t => use.Tags.Any(u => u.Pattern == t.Pattern)));
+            if (use.TtlSeconds <= 3600)
+            {
+                continue;
+            }
+
+            bool invalidated = wholeNamespaces.Contains(use.CacheNamespace!)
+                || (use.Key is { } key && invalidatedShapes.Contains(Shape(use.CacheNamespace!, key)));
+            foreach (var tag in use.Tags)
+            {
+                invalidated = invalidated || invalidatedTags.Contains(tag.Pattern);
+            }
+
             if (!invalidated)
             {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NeverInvalidated, At(use), use.CacheNamespace, use.MethodName, use.TtlSeconds));
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NeverInvalidated, At(context, use), use.CacheNamespace, use.MethodName, use.TtlSeconds));
             }
         }
     }
+
+    private static Location At(CompilationAnalysisContext context, CacheUseSpec use) => use.Location?.ToLocation(context.Compilation) ?? Location.None;
+
+    // one string per (namespace, pattern, type identity), unambiguous whatever the parts contain (length-prefixed)
+    private static string Shape(string ns, KeyShapeSpec key) =>
+        ns.Length.ToString(CultureInfo.InvariantCulture) + ":" + ns + key.Pattern.Length.ToString(CultureInfo.InvariantCulture) + ":" + key.Pattern + key.TypeIdentity;
 
     private static void ReportTypeMismatch(CompilationAnalysisContext context, Location location, CacheUseSpec invalidation, KeyShapeSpec shape, CacheUseSpec owner, KeyShapeSpec ownerShape)
     {

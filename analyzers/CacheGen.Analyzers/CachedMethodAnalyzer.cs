@@ -115,7 +115,7 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         {
             if (!problem.IsReportedByGenerator && s_byId.TryGetValue(problem.Id, out var descriptor))
             {
-                context.ReportDiagnostic(Diagnostic.Create(descriptor, problem.Location?.ToLocation(context.Compilation, tree) ?? method.Locations[0], problem.Arguments.Cast<object>().ToArray()));
+                context.ReportDiagnostic(Diagnostic.Create(descriptor, problem.Location?.ToLocation(context.Compilation, tree) ?? method.Locations[0], Arguments(problem.Arguments)));
             }
         }
 
@@ -132,5 +132,16 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         {
             uses.Add(use);
         }
+    }
+
+    private static object[] Arguments(EquatableArray<string> arguments)
+    {
+        var result = new object[arguments.Count];
+        for (int i = 0; i < result.Length; i++)
+        {
+            result[i] = arguments[i];
+        }
+
+        return result;
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Linq;
 using CacheGen.Generator;
 using CacheGen.Generator.Helpers;
 using Microsoft.CodeAnalysis;
@@ -85,9 +84,30 @@ public sealed class NondeterministicCoreAnalyzer : DiagnosticAnalyzer
             return false;
         }
 
+        // runs for every method body of the compilation: loops, no LINQ or closures (each would allocate per body)
         string name = method.Name.Substring(0, method.Name.Length - KnownNames.CoreSuffix.Length);
-        return method.ContainingType.GetMembers(name).OfType<IMethodSymbol>().Any(m =>
-            m.Parameters.Length == method.Parameters.Length
-            && m.GetAttributes().Any(a => a.AttributeClass is { } type && CacheGenGenerator.Parser.HasFullName(type, KnownNames.CachedAttribute)));
+        int parameters = method.Parameters.Length;
+        foreach (var member in method.ContainingType.GetMembers(name))
+        {
+            if (member is IMethodSymbol candidate && candidate.Parameters.Length == parameters && HasCachedAttribute(candidate))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HasCachedAttribute(IMethodSymbol method)
+    {
+        foreach (var attribute in method.GetAttributes())
+        {
+            if (attribute.AttributeClass is { } type && CacheGenGenerator.Parser.HasFullName(type, KnownNames.CachedAttribute))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -65,6 +65,11 @@ Console.WriteLine("kinds of actions over the same compilation (CompilationWithAn
 Console.WriteLine("deterministic, the CPU is not). gen MB = bytes the CacheGen generator's driver run allocated.");
 Console.WriteLine("pass | logging gen cpu/wall | CacheGen gen cpu/wall  jit    MB | CacheGen an cpu / telemetry (CachedMethod, Nondet)  jit | an own cpu / MB | framework an telemetry | gen ratio cpu");
 var counts = new List<string>();
+// BUILDCOST_METER=1: after each pass's analyzer run, the CacheGen analyzers once more over the same generated compilation,
+// every callback metered (calls, bytes allocated on its thread, that thread's CPU): where an analyzer run spends its work
+bool metered = Environment.GetEnvironmentVariable("BUILDCOST_METER") == "1";
+var meter = new Meter();
+var meterLines = new List<string>();
 var lastDiagnostics = ImmutableArray<Diagnostic>.Empty;
 for (int pass = 1; pass <= passes; pass++)
 {
@@ -82,6 +87,16 @@ for (int pass = 1; pass <= passes; pass++)
     genThreadAllocated = GC.GetAllocatedBytesForCurrentThread() - genThreadAllocated;
     var genJitted = genJit.Stop();
 
+    // BUILDCOST_DUMP=DIR: the files CacheGen generated in pass 1, written to DIR (for a diff between two versions)
+    if (pass == 1 && Environment.GetEnvironmentVariable("BUILDCOST_DUMP") is { Length: > 0 } dump)
+    {
+        Directory.CreateDirectory(dump);
+        foreach (var tree in cgOutput.SyntaxTrees.Where(t => !trees.Contains(t)))
+        {
+            File.WriteAllText(Path.Combine(dump, Path.GetFileName(tree.FilePath)), tree.ToString());
+        }
+    }
+
     // the analyzers see what a build gives them: the compilation with every generator's output, already bound
     var fullDriver = CSharpGeneratorDriver.Create(frameworkGenerators.Prepend(new CacheGenGenerator().AsSourceGenerator()), parseOptions: parseOptions);
     fullDriver.RunGeneratorsAndUpdateCompilation(NewCompilation(), out var output, out _);
@@ -98,9 +113,39 @@ for (int pass = 1; pass <= passes; pass++)
     double anOwnMb = (anAllocated - baseAllocated) / 1e6;
     counts.Add(FormattableString.Invariant(
         $"{pass,4} | {logJitted.Methods,6} {logJitted.Ms,7:F0} {logAllocated,11:N0} | {genJitted.Methods,6} {genJitted.Ms,7:F0} {genThreadAllocated,11:N0} | {(double)genJitted.Methods / Math.Max(1, logJitted.Methods),5:F2} {(double)genThreadAllocated / Math.Max(1, logAllocated),5:F2} | {anJitted.Methods,6} {anJitted.Ms,7:F0} {anAllocated,11:N0} {baseAllocated,11:N0} {anAllocated - baseAllocated,11:N0}"));
+    if (metered)
+    {
+        meter.Reset();
+        var meteredJit = JitCounter.Start();
+        RunAnalyzers(output, ImmutableArray.Create<DiagnosticAnalyzer>(new MeteredAnalyzer(new CachedMethodAnalyzer(), "CachedMethod", meter), new MeteredAnalyzer(new NondeterministicCoreAnalyzer(), "Nondeterministic", meter)));
+        var meteredJitted = meteredJit.Stop();
+        foreach (var pair in meter.Totals)
+        {
+            meterLines.Add(FormattableString.Invariant($"{pass,4} | {pair.Key,-40} {pair.Value.Calls,7} {pair.Value.Bytes,12:N0} {pair.Value.Cpu * 1000,9:F1}"));
+        }
+
+        meterLines.Add(FormattableString.Invariant($"{pass,4} | {"methods JIT-compiled during that run",-40} {meteredJitted.Methods,7} {"",12} {meteredJitted.Ms,9:F1} (jit ms)"));
+    }
+
     var (_, _, fwTimes, _) = frameworkAnalyzers.Count == 0 ? (0, 0, new double[0], ImmutableArray<Diagnostic>.Empty) : RunAnalyzers(output, [.. frameworkAnalyzers]);
     Console.WriteLine($"{pass,4} | {logCpu,8:F3} / {logWall,6:F3}   | {cgCpu,8:F3} / {cgWall,6:F3}  {cgJit,5} {genMb,5:F1} | {anCpu,8:F3} / {cgTimes.Sum(),6:F3} ({cgTimes[0]:F3}, {cgTimes[1]:F3})  {anJit,5} | {anCpu - baseCpu,6:F3} / {anOwnMb,5:F1} | {fwTimes.Sum(),8:F3} | {(logCpu > 0 ? cgCpu / logCpu : 0),5:F2}"
         + (pass == 1 ? $"   [{errors} errors; {cgDiagnostics.Length} CacheGen diagnostics: {string.Join(",", cgDiagnostics.Select(d => d.Id).Distinct())}]" : ""));
+}
+
+// BUILDCOST_ANALYZER_LOOP=N: then the CacheGen analyzers alone N more times over the last generated compilation (each run on a
+// fresh copy of it, as CompilationWithAnalyzers makes one: symbols bound anew), for a sampling profiler attached to this process
+if (int.TryParse(Environment.GetEnvironmentVariable("BUILDCOST_ANALYZER_LOOP"), out int loops) && loops > 0)
+{
+    var fullDriver = CSharpGeneratorDriver.Create([new CacheGenGenerator().AsSourceGenerator()], parseOptions: parseOptions);
+    fullDriver.RunGeneratorsAndUpdateCompilation(NewCompilation(), out var generated, out _);
+    Console.WriteLine($"analyzer loop x{loops} (pid {Environment.ProcessId})");
+    double start = ThreadCpu.Seconds();
+    for (int i = 0; i < loops; i++)
+    {
+        RunAnalyzers(generated, cacheGenAnalyzers);
+    }
+
+    Console.WriteLine(FormattableString.Invariant($"analyzer loop done: {(ThreadCpu.Seconds() - start) / loops * 1000:F1} ms main-thread CPU per run"));
 }
 
 Console.WriteLine();
@@ -114,6 +159,18 @@ Console.WriteLine("pass | logging gen: jit  jit ms       bytes | CacheGen gen: j
 foreach (string line in counts)
 {
     Console.WriteLine(line);
+}
+
+if (metered)
+{
+    Console.WriteLine();
+    Console.WriteLine("CacheGen analyzers, metered run per pass (bytes allocated on the callback's thread, exact; that thread's CPU ms, includes the");
+    Console.WriteLine("symbol binding the callback triggers first):");
+    Console.WriteLine("pass | callback                                   calls        bytes    cpu ms");
+    foreach (string line in meterLines)
+    {
+        Console.WriteLine(line);
+    }
 }
 
 // The compiler's analyzer driver drops an analyzer's diagnostics inside generated code unless the analyzer reports
@@ -279,4 +336,134 @@ internal static class ThreadCpu
         public long Seconds;
         public long Nanoseconds;
     }
+}
+
+// Exact per-callback costs of an analyzer: wraps what it registers (the kinds CacheGen's analyzers use) and adds, per
+// callback kind, the calls, the bytes allocated on the calling thread (exact) and that thread's CPU time. What a callback
+// pays includes the symbol binding it triggers first (attributes, members: work the compiler would do anyway).
+internal sealed class Meter
+{
+    private readonly Dictionary<string, (long Calls, long Bytes, double Cpu)> _totals = new(StringComparer.Ordinal);
+
+    public IEnumerable<KeyValuePair<string, (long Calls, long Bytes, double Cpu)>> Totals
+    {
+        get
+        {
+            lock (_totals)
+            {
+                return _totals.OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+            }
+        }
+    }
+
+    public void Reset()
+    {
+        lock (_totals)
+        {
+            _totals.Clear();
+        }
+    }
+
+    public Action<T> Wrap<T>(string kind, Action<T> action) => argument =>
+    {
+        long bytes = GC.GetAllocatedBytesForCurrentThread();
+        double cpu = ThreadCpu.Seconds();
+        try
+        {
+            action(argument);
+        }
+        finally
+        {
+            double spent = ThreadCpu.Seconds() - cpu;
+            bytes = GC.GetAllocatedBytesForCurrentThread() - bytes;
+            lock (_totals)
+            {
+                _totals.TryGetValue(kind, out var total);
+                _totals[kind] = (total.Calls + 1, total.Bytes + bytes, total.Cpu + spent);
+            }
+        }
+    };
+}
+
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+internal sealed class MeteredAnalyzer(DiagnosticAnalyzer inner, string name, Meter meter) : DiagnosticAnalyzer
+{
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => inner.SupportedDiagnostics;
+
+    public override void Initialize(AnalysisContext context) => inner.Initialize(new Context(context, name, meter));
+
+    private sealed class Context(AnalysisContext inner, string name, Meter meter) : AnalysisContext
+    {
+        public override void ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags analysisMode) => inner.ConfigureGeneratedCodeAnalysis(analysisMode);
+
+        public override void EnableConcurrentExecution() => inner.EnableConcurrentExecution();
+
+        public override void RegisterCompilationStartAction(Action<CompilationStartAnalysisContext> action) =>
+            inner.RegisterCompilationStartAction(meter.Wrap<CompilationStartAnalysisContext>(name + " compilation start", start => action(new Start(start, name, meter))));
+
+        public override void RegisterOperationBlockStartAction(Action<OperationBlockStartAnalysisContext> action) =>
+            inner.RegisterOperationBlockStartAction(meter.Wrap<OperationBlockStartAnalysisContext>(name + " operation block start", start => action(new BlockStart(start, name, meter))));
+
+        public override void RegisterCompilationAction(Action<CompilationAnalysisContext> action) => throw new NotSupportedException();
+
+        public override void RegisterSemanticModelAction(Action<SemanticModelAnalysisContext> action) => throw new NotSupportedException();
+
+        public override void RegisterSymbolAction(Action<SymbolAnalysisContext> action, ImmutableArray<SymbolKind> symbolKinds) => throw new NotSupportedException();
+
+        public override void RegisterCodeBlockStartAction<TLanguageKindEnum>(Action<CodeBlockStartAnalysisContext<TLanguageKindEnum>> action) => throw new NotSupportedException();
+
+        public override void RegisterCodeBlockAction(Action<CodeBlockAnalysisContext> action) => throw new NotSupportedException();
+
+        public override void RegisterSyntaxTreeAction(Action<SyntaxTreeAnalysisContext> action) => throw new NotSupportedException();
+
+        public override void RegisterSyntaxNodeAction<TLanguageKindEnum>(Action<SyntaxNodeAnalysisContext> action, ImmutableArray<TLanguageKindEnum> syntaxKinds) => throw new NotSupportedException();
+    }
+
+    private sealed class Start(CompilationStartAnalysisContext inner, string name, Meter meter) : CompilationStartAnalysisContext(inner.Compilation, inner.Options, inner.CancellationToken)
+    {
+        public override void RegisterCompilationEndAction(Action<CompilationAnalysisContext> action) =>
+            inner.RegisterCompilationEndAction(meter.Wrap(name + " compilation end", action));
+
+        // split: the partial definitions (CacheGen's candidates; their attributes bound first, metered apart: the compiler binds
+        // them anyway) and every other method (an early return)
+        public override void RegisterSymbolAction(Action<SymbolAnalysisContext> action, ImmutableArray<SymbolKind> symbolKinds)
+        {
+            var others = meter.Wrap(name + " symbol, other methods", action);
+            var candidates = meter.Wrap(name + " symbol, partial definitions", action);
+            var bind = meter.Wrap<ISymbol>(name + "   (their GetAttributes, first)", symbol => symbol.GetAttributes());
+            inner.RegisterSymbolAction(context =>
+            {
+                if (context.Symbol is IMethodSymbol { IsPartialDefinition: true })
+                {
+                    bind(context.Symbol);
+                    candidates(context);
+                }
+                else
+                {
+                    others(context);
+                }
+            }, symbolKinds);
+        }
+
+        public override void RegisterSemanticModelAction(Action<SemanticModelAnalysisContext> action) => throw new NotSupportedException();
+
+        public override void RegisterCodeBlockStartAction<TLanguageKindEnum>(Action<CodeBlockStartAnalysisContext<TLanguageKindEnum>> action) => throw new NotSupportedException();
+
+        public override void RegisterCodeBlockAction(Action<CodeBlockAnalysisContext> action) => throw new NotSupportedException();
+
+        public override void RegisterSyntaxTreeAction(Action<SyntaxTreeAnalysisContext> action) => throw new NotSupportedException();
+
+        public override void RegisterSyntaxNodeAction<TLanguageKindEnum>(Action<SyntaxNodeAnalysisContext> action, ImmutableArray<TLanguageKindEnum> syntaxKinds) => throw new NotSupportedException();
+    }
+
+#pragma warning disable CS0618 // the context is only a forwarder; CacheGen's analyzers need no control-flow graph
+    private sealed class BlockStart(OperationBlockStartAnalysisContext inner, string name, Meter meter)
+        : OperationBlockStartAnalysisContext(inner.OperationBlocks, inner.OwningSymbol, inner.Compilation, inner.Options, inner.CancellationToken)
+    {
+        public override void RegisterOperationBlockEndAction(Action<OperationBlockAnalysisContext> action) => throw new NotSupportedException();
+
+        public override void RegisterOperationAction(Action<OperationAnalysisContext> action, ImmutableArray<OperationKind> operationKinds) =>
+            inner.RegisterOperationAction(meter.Wrap(name + " operation", action), operationKinds);
+    }
+#pragma warning restore CS0618
 }

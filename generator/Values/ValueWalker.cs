@@ -39,6 +39,9 @@ internal sealed partial class ValueWalker
 
     private static readonly SymbolDisplayFormat s_qualified = SymbolDisplayFormat.FullyQualifiedFormat;
 
+    // a generic definition's display name (List<T>), for the collection tables: formatted once per definition symbol
+    private static readonly ConditionalWeakTable<INamedTypeSymbol, string> s_originals = new();
+
     private readonly IAssemblySymbol _assembly;
     private readonly CancellationToken _ct;
 
@@ -186,7 +189,7 @@ internal sealed partial class ValueWalker
 
         if (s_scalars.TryGetValue(canonical, out string? scalar))
         {
-            return Add(new ValueTypeSpec(id, canonical, ValueShapeKind.Scalar, type.IsReferenceType, scalar, null, null, null, EquatableArray<ValueMemberSpec>.Empty, EquatableArray<string>.Empty, false, false), canonical);
+            return Add(new ValueTypeSpec(id, canonical, ValueShapeKind.Scalar, type.IsReferenceType, scalar, null, null, null, EquatableArray<ValueMemberSpec>.Empty, EquatableArray<string>.Empty, false, false), _problemsOnly ? null : canonical);
         }
 
         if (UnsupportedReason(type) is { } reason)
@@ -215,20 +218,26 @@ internal sealed partial class ValueWalker
     private string? VisitNamed(string id, string canonical, INamedTypeSymbol named, string path)
     {
         // only generic definitions are in the collection tables (and KeyValuePair): no need to format the others
-        string original = named.IsGenericType ? named.OriginalDefinition.ToDisplayString() : string.Empty;
+        string original = named.IsGenericType ? s_originals.GetValue(named.OriginalDefinition, static d => d.ToDisplayString()) : string.Empty;
         if (named.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T)
         {
             _walking.Add(id);
             string? element = Visit(named.TypeArguments[0], path, nonNullable: true);
             _walking.Remove(id);
-            return element is null ? null : Add(new ValueTypeSpec(id, canonical, ValueShapeKind.Nullable, false, null, element, null, null, EquatableArray<ValueMemberSpec>.Empty, EquatableArray<string>.Empty, false, false), canonical + "?" + element);
+            return element is null ? null : Add(new ValueTypeSpec(id, canonical, ValueShapeKind.Nullable, false, null, element, null, null, EquatableArray<ValueMemberSpec>.Empty, EquatableArray<string>.Empty, false, false), _problemsOnly ? null : canonical + "?" + element);
         }
 
         if (named.TypeKind == TypeKind.Enum)
         {
             string underlying = s_scalars[named.EnumUnderlyingType!.ToDisplayString()];
+            var spec = new ValueTypeSpec(id, canonical, ValueShapeKind.Enum, false, underlying, null, null, null, EquatableArray<ValueMemberSpec>.Empty, EquatableArray<string>.Empty, false, false);
+            if (_problemsOnly)
+            {
+                return Add(spec, null);
+            }
+
             string members = string.Join(",", named.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue).Select(f => f.Name + "=" + Convert.ToString(f.ConstantValue, System.Globalization.CultureInfo.InvariantCulture)));
-            return Add(new ValueTypeSpec(id, canonical, ValueShapeKind.Enum, false, underlying, null, null, null, EquatableArray<ValueMemberSpec>.Empty, EquatableArray<string>.Empty, false, false), canonical + ":" + underlying + "(" + members + ")");
+            return Add(spec, canonical + ":" + underlying + "(" + members + ")");
         }
 
         if (s_sequences.TryGetValue(original, out string? build))
@@ -274,7 +283,7 @@ internal sealed partial class ValueWalker
 
         return Add(
             new ValueTypeSpec(id, canonical, kind, kind != ValueShapeKind.Collection || build != "ImmutableArray", null, elementId, keyId, build, EquatableArray<ValueMemberSpec>.Empty, EquatableArray<string>.Empty, false, false),
-            canonical + ":" + kind + ":" + build + "(" + keyId + "," + elementId + ")");
+            _problemsOnly ? null : canonical + ":" + kind + ":" + build + "(" + keyId + "," + elementId + ")");
     }
 
     private string? VisitObject(string id, string canonical, INamedTypeSymbol named, string path)
@@ -305,7 +314,8 @@ internal sealed partial class ValueWalker
         }
 
         var members = new List<ValueMemberSpec>();
-        var print = new StringBuilder(canonical).Append(isSealedShape ? ":sealed{" : ":open{");
+        // problems only (the analyzers): no fingerprint is kept
+        var print = _problemsOnly ? null : new StringBuilder(canonical).Append(isSealedShape ? ":sealed{" : ":open{");
         bool hasBody = cases.Count > 0 && SymbolEqualityComparer.Default.Equals(cases[0], named);
         if (hasBody)
         {
@@ -315,13 +325,14 @@ internal sealed partial class ValueWalker
                 return null;
             }
 
-            foreach (var m in members)
+            for (int i = 0; print is not null && i < members.Count; i++)
             {
+                var m = members[i];
                 print.Append(m.Name).Append(':').Append(m.TypeId).Append(m.ConstructorIndex >= 0 ? "@" + m.ConstructorIndex.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty).Append(';');
             }
         }
 
-        print.Append('}');
+        print?.Append('}');
 
         // the type itself must be in the graph before its derived types, whose members may refer back to it
         var caseIds = new List<string>();
@@ -349,10 +360,13 @@ internal sealed partial class ValueWalker
             caseIds.Add(derivedId);
         }
 
-        print.Append(" cases[").Append(string.Join(",", caseIds)).Append(']');
         _walking.Remove(id);
         _types[id] = spec with { Cases = new EquatableArray<string>(caseIds) };
-        _fingerprints[id] = print.ToString();
+        if (print is not null)
+        {
+            _fingerprints[id] = print.Append(" cases[").Append(string.Join(",", caseIds)).Append(']').ToString();
+        }
+
         return id;
     }
 
@@ -369,10 +383,15 @@ internal sealed partial class ValueWalker
         return false;
     }
 
-    private string Add(ValueTypeSpec spec, string fingerprint)
+    // fingerprint: null in problems-only mode (the analyzers keep none)
+    private string Add(ValueTypeSpec spec, string? fingerprint)
     {
         _types[spec.Id] = spec;
-        _fingerprints[spec.Id] = fingerprint;
+        if (fingerprint is not null)
+        {
+            _fingerprints[spec.Id] = fingerprint;
+        }
+
         return spec.Id;
     }
 }
