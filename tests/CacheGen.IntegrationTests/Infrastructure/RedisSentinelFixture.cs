@@ -80,27 +80,55 @@ public sealed class RedisSentinelFixture : IDisposable
     }
 
     /// <summary>
-    /// Asks a sentinel for a failover (<c>SENTINEL FAILOVER</c>) and returns once the replica reports <c>role:master</c>,
-    /// with the new primary and the time that took.
+    /// Asks a sentinel for a failover (<c>SENTINEL FAILOVER</c>) and returns once the failover is announced (see
+    /// <see cref="WaitForPromotionAsync"/>), with the new primary and the time that took.
     /// </summary>
     public async Task<(RedisServerFixture Promoted, TimeSpan Elapsed)> FailoverAsync(TimeSpan timeout)
     {
         var replica = await GetReplicaAsync();
         var clock = Stopwatch.StartNew();
         (await _sentinels[0].ExecuteAsync("SENTINEL", "FAILOVER", ServiceName)).EnsureSuccess();
-        await WaitForRoleAsync(replica, "master", clock, timeout);
+        await WaitForPromotionAsync(replica, clock, timeout);
         return (replica, clock.Elapsed);
     }
 
-    /// <summary>Kills the primary (SIGKILL, reaped) and returns once the sentinels promoted the replica, with the time from the kill.</summary>
+    /// <summary>Kills the primary (SIGKILL, reaped) and returns once the sentinels announced the replica's promotion (see <see cref="WaitForPromotionAsync"/>), with the time from the kill.</summary>
     public async Task<(RedisServerFixture Killed, RedisServerFixture Promoted, TimeSpan Elapsed)> KillPrimaryAsync(TimeSpan timeout)
     {
         var primary = await GetPrimaryAsync();
         var replica = _data.Single(n => n != primary);
         var clock = Stopwatch.StartNew();
         primary.Stop();
-        await WaitForRoleAsync(replica, "master", clock, timeout);
+        await WaitForPromotionAsync(replica, clock, timeout);
         return (primary, replica, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="replica"/> reports <c>role:master</c> and a sentinel names it as the primary. The second
+    /// is when a Sentinel client can learn of the failover: the sentinel that led it publishes <c>+switch-master</c> as it
+    /// changes the address it answers with, which can be seconds after the replica took the role (it first confirms the
+    /// promotion through its <c>INFO</c> polling, once a second during a failover, and reconfigures the other nodes).
+    /// </summary>
+    private async Task WaitForPromotionAsync(RedisServerFixture replica, Stopwatch clock, TimeSpan timeout)
+    {
+        await WaitForRoleAsync(replica, "master", clock, timeout);
+        while (true)
+        {
+            foreach (var sentinel in _sentinels)
+            {
+                if (await PrimaryPortAsync(sentinel) == replica.Port)
+                {
+                    return;
+                }
+            }
+
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"No sentinel named {replica.Configuration} as the primary within {timeout.TotalSeconds} s.");
+            }
+
+            await Task.Delay(20);
+        }
     }
 
     /// <summary>Restarts a stopped data node (empty; the sentinels turn it into a replica) and waits until the set-up is whole.</summary>
