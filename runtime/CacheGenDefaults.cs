@@ -28,6 +28,12 @@ internal static class CacheGenDefaults
     public const int JoinTimeoutMs = 5000;
     public const int MaxPendingInvalidations = 10_000;
     public const int ReplayIntervalMs = 1000;
+
+    /// <summary>
+    /// How many queued invalidations a replay sends at once, once the first (the widest) went through: a failover re-queues
+    /// every recent invalidation (hundreds), and reads they cover bypass the store until each is resent.
+    /// </summary>
+    public const int ReplayConcurrency = 32;
     public const int InvalidationJournalSize = 10_000;
     public const int InvalidationReplicaTimeoutMs = 50;
     public const int DisposeFlushTimeoutMs = 2000;

@@ -134,21 +134,40 @@ internal sealed class InvalidationReplay : IDisposable
         ReplayPending();
     }
 
+    /// <summary>
+    /// Sends the queue, widest first: the first entry alone, then the rest in waves of <see cref="CacheGenDefaults.ReplayConcurrency"/>
+    /// (the store pipelines them), until one is not taken. Each entry leaves the queue when it was sent. A store that
+    /// fails the first entry costs one failure, not a wave of them, so a replay alone never opens the circuit.
+    /// </summary>
     private async Task ReplayPendingAsync()
     {
         try
         {
+            var entries = _pending.Snapshot();
             int replayed = 0;
-            foreach (var entry in _pending.Snapshot())
+            bool failed = false;
+            int next = 0;
+            while (next < entries.Length && !failed)
             {
-                if (!await _apply(entry.Invalidation).ConfigureAwait(false))
+                int wave = next == 0 ? 1 : Math.Min(CacheGenDefaults.ReplayConcurrency, entries.Length - next);
+                var sends = new Task<bool>[wave];
+                for (int i = 0; i < wave; i++)
                 {
-                    break;
+                    sends[i] = SendAsync(entries[next + i]);
                 }
 
-                // only this entry: an invalidation of the same target queued while it was on the wire stays queued
-                _pending.Remove(entry);
-                replayed++;
+                next += wave;
+                foreach (bool sent in await Task.WhenAll(sends).ConfigureAwait(false))
+                {
+                    if (sent)
+                    {
+                        replayed++;
+                    }
+                    else
+                    {
+                        failed = true;
+                    }
+                }
             }
 
             if (replayed > 0)
@@ -160,5 +179,17 @@ internal sealed class InvalidationReplay : IDisposable
         {
             Volatile.Write(ref _replaying, 0);
         }
+    }
+
+    /// <summary>Sends one queued invalidation; it leaves the queue if it was taken (only this entry: an invalidation of the same target queued while it was on the wire stays queued).</summary>
+    private async Task<bool> SendAsync(PendingInvalidations.Entry entry)
+    {
+        if (!await _apply(entry.Invalidation).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        _pending.Remove(entry);
+        return true;
     }
 }
