@@ -153,10 +153,11 @@ for i in $(seq 1 "$runs"); do
 done
 # exact counts, the evidence that survives a loaded machine: the in-process harness (benchmarks/CacheGen.BuildCost) over
 # the same sources in a fresh process, tiered compilation off so every method is JIT-compiled exactly once (the counts
-# are then the distinct methods a cold build first-touches); pass 1 is the cold build, pass 2 warm
+# are then the distinct methods a cold build first-touches); pass 1 is the cold build, pass 2 warm. BUILDCOST_METER=1 adds
+# the analyzers' callbacks metered one by one (calls, exact bytes, thread CPU); an older harness ignores it
 if [ -f "$root/benchmarks/CacheGen.BuildCost/CacheGen.BuildCost.csproj" ]; then
   dotnet build "$root/benchmarks/CacheGen.BuildCost/CacheGen.BuildCost.csproj" -c Release -nologo -v:q >/dev/null
   echo "in-process harness, DOTNET_TieredCompilation=0, 2 passes:"
-  DOTNET_TieredCompilation=0 dotnet "$root/benchmarks/CacheGen.BuildCost/bin/Release/net10.0/CacheGen.BuildCost.dll" "$dir" 2 \
+  BUILDCOST_METER=1 DOTNET_TieredCompilation=0 dotnet "$root/benchmarks/CacheGen.BuildCost/bin/Release/net10.0/CacheGen.BuildCost.dll" "$dir" 2 \
     | sed -n '/^Exact counts/,$p'
 fi

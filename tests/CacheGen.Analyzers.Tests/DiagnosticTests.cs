@@ -573,6 +573,46 @@ public sealed class DiagnosticTests
         """);
 
     [Fact]
+    public Task CGEN023_Fires_WhenOnlyAnotherKeyOfTheNamespaceIsInvalidated() => VerifyAsync(Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("reports", 7200, Key = "r:{id}")]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [{|CGEN023:Cached("reports", 7200, Key = "l:{page}")|}]
+            public partial Task<Item> List(int page);
+            private Task<Item> ListCore(int page) => Task.FromResult(new Item(page));
+
+            [InvalidatesCache("reports", Key = "r:{id}")]
+            public partial void Touch(int id);
+            private void TouchCore(int id) { }
+        }
+        """);
+
+    [Fact]
+    public Task CGEN023_DoesNotFire_WhenAKeyOrTagInvalidatorCoversIt() => VerifyNoneAsync("CGEN023", Usings + Item + """
+        public partial class Svc(ICacheClient cache)
+        {
+            [Cached("reports", 7200, Key = "r:{id}")]
+            public partial Task<Item> Get(int id);
+            private Task<Item> GetCore(int id) => Task.FromResult(new Item(id));
+
+            [Cached("reports", 7200, Key = "l:{page}", Tags = ["lists"])]
+            public partial Task<Item> List(int page);
+            private Task<Item> ListCore(int page) => Task.FromResult(new Item(page));
+
+            [InvalidatesCache("reports", Key = "r:{id}")]
+            public partial void Touch(int id);
+            private void TouchCore(int id) { }
+
+            [InvalidatesCache(Tags = ["lists"])]
+            public partial void ClearLists();
+            private void ClearListsCore() { }
+        }
+        """);
+
+    [Fact]
     public Task CGEN024_Fires_WhenCoreReadsTheClockOrRandomness() => VerifyAsync(Usings + Item + """
         public partial class Svc(ICacheClient cache)
         {
