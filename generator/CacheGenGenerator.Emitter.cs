@@ -385,7 +385,7 @@ public sealed partial class CacheGenGenerator
         }
 
         /// <summary>Writes statements that build <paramref name="variable"/> as a string from key segments.</summary>
-        /// <remarks><paramref name="parameter"/> maps a parameter's name to the expression that reads it (a lambda's state), when it is not in scope.</remarks>
+        /// <remarks><paramref name="stateItems"/>: the number of items in the lambda state the parameters are read from (<see cref="StateAccess"/>) when they are not in scope; -1 when they are.</remarks>
         private static void EmitKey(SourceWriter w, string variable, string identity, EquatableArray<KeySegmentSpec> segments, EquatableArray<string> typeArguments, ref int temp, int stateItems = -1)
         {
             int start = 0;
