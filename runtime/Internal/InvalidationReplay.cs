@@ -136,8 +136,8 @@ internal sealed class InvalidationReplay : IDisposable
 
     /// <summary>
     /// Sends the queue, widest first: the first entry alone, then the rest in waves of <see cref="CacheGenDefaults.ReplayConcurrency"/>
-    /// (the store pipelines them), until one is not taken. Each entry leaves the queue when it was sent. A store that
-    /// fails the first entry costs one failure, not a wave of them, so a replay alone never opens the circuit.
+    /// (the store pipelines them), until a wave in which one was not taken. Each entry leaves the queue when it was sent. A store that
+    /// is down when a replay starts costs one failure, not a wave of them.
     /// </summary>
     private async Task ReplayPendingAsync()
     {
